@@ -1,0 +1,1 @@
+"""Command-line entry point: thin commands over the same functions the API calls."""

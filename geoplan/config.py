@@ -1,0 +1,67 @@
+"""Settings in one place, built by :func:`load_settings` when a command or app starts — never at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Lang = Literal["zh", "en"]
+
+#: The repository's bundled demo township; used when nothing else is configured.
+DEFAULT_DATA_DIR = Path("data/geojson")
+DEFAULT_MAPS_DIR = Path("maps")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything geoplan reads from its environment.  Tests build their own over ``tmp_path``."""
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    maps_dir: Path = DEFAULT_MAPS_DIR
+    #: Coverage standards file (indicators, thresholds, targets); None = the one shipped with geoplan.
+    standards_path: Path | None = None
+    #: Token file (TOML) for the API; None = tokens only from GEOPLAN_TOKENS.
+    tokens_path: Path | None = None
+    #: Raw "role:name:token" entries from the environment (GEOPLAN_TOKENS, comma separated).
+    tokens_env: str = ""
+    #: Reads need a viewer (or planner) token.
+    read_requires_token: bool = False
+    #: PUT/PATCH/DELETE without If-Match get 428.
+    require_if_match: bool = False
+    #: Largest request body the API accepts, in bytes.
+    max_body_bytes: int = 10 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
+    lang: Lang = "zh"
+    #: 天地图 key, enabling that basemap on maps.
+    tianditu_key: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings from the environment (``GEOPLAN_*``), then apply explicit overrides (CLI options)."""
+    env = os.environ if env is None else env
+    lang = env.get("GEOPLAN_LANG", "zh")
+    settings = Settings(
+        data_dir=Path(env.get("GEOPLAN_DATA_DIR", str(DEFAULT_DATA_DIR))),
+        maps_dir=Path(env.get("GEOPLAN_MAPS_DIR", str(DEFAULT_MAPS_DIR))),
+        standards_path=Path(env["GEOPLAN_STANDARDS"]) if env.get("GEOPLAN_STANDARDS") else None,
+        tokens_path=Path(env["GEOPLAN_TOKENS_FILE"]) if env.get("GEOPLAN_TOKENS_FILE") else None,
+        tokens_env=env.get("GEOPLAN_TOKENS", ""),
+        read_requires_token=_flag(env.get("GEOPLAN_READ_REQUIRES_TOKEN")),
+        require_if_match=_flag(env.get("GEOPLAN_REQUIRE_IF_MATCH")),
+        max_body_bytes=int(env.get("GEOPLAN_MAX_BODY_BYTES", 10 * 1024 * 1024)),
+        cors_origins=tuple(o.strip() for o in env.get("GEOPLAN_CORS_ORIGINS", "").split(",") if o.strip()),
+        lang="en" if lang == "en" else "zh",
+        tianditu_key=env.get("GEOPLAN_TIANDITU_KEY") or None,
+    )
+    return settings.with_overrides(**overrides)

@@ -1,0 +1,81 @@
+"""Domain errors.  They know nothing of HTTP or exit codes: the API and CLI each map them in one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GeoplanError(Exception):
+    """Base of every error geoplan raises on purpose; its message is safe to show a user."""
+
+
+class CatalogueError(GeoplanError):
+    """The layer catalogue or a standards file is malformed."""
+
+
+class LayerNotFound(GeoplanError):
+    def __init__(self, layer: str) -> None:
+        super().__init__(f"unknown layer {layer!r}")
+        self.layer = layer
+
+
+class FeatureNotFound(GeoplanError):
+    def __init__(self, layer: str, feature_id: str) -> None:
+        super().__init__(f"layer {layer}: no feature with id {feature_id!r}")
+        self.layer = layer
+        self.feature_id = feature_id
+
+
+class VersionNotFound(GeoplanError):
+    def __init__(self, layer: str, feature_id: str, version: int) -> None:
+        super().__init__(f"layer {layer}: feature {feature_id} has no recorded version {version}")
+
+
+class ChangeNotFound(GeoplanError):
+    def __init__(self, change_id: str) -> None:
+        super().__init__(f"no change {change_id!r} in the change log")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, located precisely enough for a planner to fix it."""
+
+    layer: str
+    feature: str | None
+    field: str | None
+    message: str
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = [self.layer]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.feature is not None:
+            where.append(f"feature {self.feature}")
+        if self.field is not None:
+            where.append(f"field {self.field}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class ValidationFailed(GeoplanError):
+    """A write (or a file) broke the catalogue's rules; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        head = str(problems[0]) if problems else "validation failed"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(head + more)
+
+
+class VersionConflict(GeoplanError):
+    """If-Match named a version that is no longer current."""
+
+    def __init__(self, layer: str, feature_id: str, expected: str, current: str) -> None:
+        super().__init__(
+            f"layer {layer}: feature {feature_id} is at version {current}, not {expected}; reload and retry"
+        )
+        self.current = current
+
+
+class DataFileError(GeoplanError):
+    """A layer file on disk cannot be read (not JSON, not a FeatureCollection)."""

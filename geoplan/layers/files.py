@@ -1,0 +1,100 @@
+"""Reading and atomically writing layer files (RFC 7946 FeatureCollections, one feature per line).
+
+One feature per line keeps the files diff-friendly in git and readable by any GeoJSON client. Writes go to a
+temporary file in the same directory, are fsync'ed, then renamed over the old file, so a crash at any point
+leaves either the old or the new file — never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from geoplan.errors import DataFileError
+
+#: Decimal places kept for lon/lat: 7 ≈ 1 cm, well below any survey's accuracy.
+COORD_DECIMALS = 7
+
+
+def round_coords(value: Any, ndigits: int = COORD_DECIMALS) -> Any:
+    """Round every number of a GeoJSON coordinates array (nested lists)."""
+    if isinstance(value, (list, tuple)):
+        return [round_coords(v, ndigits) for v in value]
+    if isinstance(value, float):
+        return round(value, ndigits)
+    return value
+
+
+def read_collection(path: Path) -> dict[str, Any]:
+    """Parse a FeatureCollection file, with an error naming the file when it is not one."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise
+    except orjson.JSONDecodeError as exc:
+        raise DataFileError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise DataFileError(f"{path}: not a GeoJSON FeatureCollection")
+    if not isinstance(data.get("features"), list):
+        raise DataFileError(f"{path}: FeatureCollection has no 'features' array")
+    return data
+
+
+def dumps_feature(feature: dict[str, Any]) -> bytes:
+    return orjson.dumps(feature)
+
+
+def encode_collection(name: str, features: Iterable[dict[str, Any]], meta: dict[str, Any] | None = None) -> bytes:
+    """Serialise a layer deterministically: header members, then one feature per line."""
+    head: dict[str, Any] = {"type": "FeatureCollection", "name": name}
+    if meta:
+        head.update(meta)
+    head_bytes = orjson.dumps(head)[:-1]  # drop the closing brace; features follow
+    lines = b",\n".join(dumps_feature(f) for f in features)
+    return head_bytes + b',"features":[\n' + lines + (b"\n" if lines else b"") + b"]}\n"
+
+
+@contextmanager
+def staged_write(path: Path, data: bytes) -> Iterator[None]:
+    """Write ``data`` to a temporary file beside ``path``; rename it over ``path`` when the block succeeds.
+
+    The block runs between "fully written and fsync'ed" and "visible": the store appends its change-log
+    record there, so a crash leaves the old file plus a log record it can recognise as never committed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        yield
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new content, never a mix."""
+    with staged_write(path, data):
+        pass
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

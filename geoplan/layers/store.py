@@ -1,0 +1,480 @@
+"""The layer store: the only code that reads or writes layer files.
+
+Reads are cached per layer and invalidated by the file's identity (inode, size, mtime), so a write by any
+process — another API worker, the CLI, an import — is seen on the next read. Every write:
+
+1. takes the layer's file lock (serialises writers across processes),
+2. re-reads the current file, applies the change, validates every touched feature against the catalogue,
+3. writes the new file to a temporary file and fsyncs it,
+4. appends the change-log record (before/after of each feature),
+5. renames the temporary file over the layer file.
+
+A failure at any step leaves the previous file intact; see :mod:`geoplan.layers.changelog` for how a record
+whose file never landed is recognised.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import orjson
+import pandas as pd
+import shapely
+from filelock import FileLock
+
+from geoplan.errors import (
+    ChangeNotFound,
+    FeatureNotFound,
+    Problem,
+    ValidationFailed,
+    VersionConflict,
+    VersionNotFound,
+)
+from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
+from geoplan.layers.changelog import ChangeLog, ChangeRecord
+from geoplan.layers.files import encode_collection, read_collection, round_coords, staged_write
+from geoplan.layers.placement import VillageLocator
+from geoplan.layers.validation import collection_problems, feature_problems
+
+#: Where the store keeps its own bookkeeping inside the data directory.
+META_DIR = ".geoplan"
+WGS84 = "EPSG:4326"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_change_id() -> str:
+    """Sortable, unique change id: UTC time plus randomness."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """Apply an RFC 7396 JSON Merge Patch (null deletes a member)."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+@dataclass(frozen=True)
+class Version:
+    """One recorded version of a feature (``feature`` None means it was deleted at that point)."""
+
+    version: int
+    at: str | None
+    actor: str | None
+    op: str | None
+    change: str | None
+    feature: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    change: str
+    at: str
+    actor: str | None
+    op: str
+    layers: tuple[str, ...]
+    count: int
+    message: str | None = None
+
+
+@dataclass
+class LayerSnapshot:
+    """An immutable-by-convention view of one layer file as read at one moment."""
+
+    spec: LayerSpec
+    features: list[dict[str, Any]]
+    last_change: str | None
+    signature: tuple[int, int, int] | None
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {str(f.get("id")): i for i, f in enumerate(self.features)}
+
+    def get(self, fid: str) -> dict[str, Any] | None:
+        i = self.index.get(str(fid))
+        return None if i is None else self.features[i]
+
+    @cached_property
+    def frame(self) -> gpd.GeoDataFrame:
+        """The layer as a GeoDataFrame in EPSG:4326, one column per catalogue field plus ``id``."""
+        columns = ["id", *self.spec.field_names]
+        rows = [{"id": f.get("id"), **(f.get("properties") or {})} for f in self.features]
+        props = pd.DataFrame(rows, columns=columns)
+        geoms = shapely.from_geojson([orjson.dumps(f["geometry"]).decode() for f in self.features])
+        return gpd.GeoDataFrame(props, geometry=list(geoms), crs=WGS84)
+
+
+@dataclass
+class _Op:
+    kind: str  # insert | replace | delete
+    fid: str
+    feature: dict[str, Any] | None = None
+    if_match: int | None = None
+
+
+class LayerStore:
+    """GeoJSON layer files in one directory, validated and versioned through the catalogue."""
+
+    def __init__(self, data_dir: Path, catalogue: Catalogue | None = None, lock_timeout: float = 60.0) -> None:
+        self.data_dir = Path(data_dir)
+        self.catalogue = catalogue or default_catalogue()
+        self.lock_timeout = lock_timeout
+        self._cache: dict[str, LayerSnapshot] = {}
+
+    # ---------------------------------------------------------------- paths
+    def path(self, layer: str) -> Path:
+        self.catalogue.layer(layer)  # raises LayerNotFound
+        return self.data_dir / f"{layer}.geojson"
+
+    def _meta(self, *parts: str) -> Path:
+        return self.data_dir.joinpath(META_DIR, *parts)
+
+    def _log(self, layer: str) -> ChangeLog:
+        return ChangeLog(self._meta("changes", f"{layer}.jsonl"))
+
+    def _lock(self, layer: str) -> FileLock:
+        path = self._meta("locks", f"{layer}.lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(path), timeout=self.lock_timeout)
+
+    # ---------------------------------------------------------------- reads
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        return self.catalogue.names
+
+    def spec(self, layer: str) -> LayerSpec:
+        return self.catalogue.layer(layer)
+
+    def snapshot(self, layer: str) -> LayerSnapshot:
+        """The layer as it is on disk now (cached until the file changes)."""
+        spec = self.catalogue.layer(layer)
+        path = self.path(layer)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return LayerSnapshot(spec, [], None, None)
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        cached = self._cache.get(layer)
+        if cached is not None and cached.signature == sig:
+            return cached
+        data = read_collection(path)
+        snap = LayerSnapshot(spec, data["features"], data.get("last_change"), sig)
+        self._cache[layer] = snap
+        return snap
+
+    def features(self, layer: str) -> list[dict[str, Any]]:
+        return self.snapshot(layer).features
+
+    def frame(self, layer: str) -> gpd.GeoDataFrame:
+        return self.snapshot(layer).frame
+
+    def frames(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer's GeoDataFrame, keyed by layer name (empty frames for layers without data)."""
+        return {name: self.frame(name) for name in self.layer_names}
+
+    def get(self, layer: str, fid: str) -> dict[str, Any]:
+        feature = self.snapshot(layer).get(fid)
+        if feature is None:
+            raise FeatureNotFound(layer, str(fid))
+        return feature
+
+    def count(self, layer: str) -> int:
+        return len(self.snapshot(layer).features)
+
+    # ---------------------------------------------------------------- writes (public)
+    def insert(self, layer: str, feature: dict[str, Any], *, actor: str | None = None) -> dict[str, Any]:
+        """Add one feature; its id is kept if given (and unused) or generated."""
+        fid = self._new_or_given_id(layer, feature)
+        return self._apply(layer, [_Op("insert", fid, feature)], actor=actor, op="insert")[0]
+
+    def insert_many(
+        self,
+        layer: str,
+        features: Sequence[dict[str, Any]],
+        *,
+        actor: str | None = None,
+        op: str = "import",
+        message: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Add many features as one change: all are written, or none (e.g. an import)."""
+        ops = [_Op("insert", self._new_or_given_id(layer, f), f) for f in features]
+        return self._apply(layer, ops, actor=actor, op=op, message=message, rows=True)
+
+    def replace(
+        self, layer: str, fid: str, feature: dict[str, Any], *, if_match: int | None = None, actor: str | None = None
+    ) -> dict[str, Any]:
+        return self._apply(layer, [_Op("replace", str(fid), feature, if_match)], actor=actor, op="replace")[0]
+
+    def patch(
+        self, layer: str, fid: str, patch: dict[str, Any], *, if_match: int | None = None, actor: str | None = None
+    ) -> dict[str, Any]:
+        """Apply a JSON Merge Patch to a feature (``{"properties": {...}}`` and/or ``{"geometry": ...}``)."""
+
+        def patched(current: dict[str, Any]) -> dict[str, Any]:
+            return merge_patch(current, patch)
+
+        return self._apply(
+            layer, [_Op("replace", str(fid), None, if_match)], actor=actor, op="patch", transform=patched
+        )[0]
+
+    def delete(self, layer: str, fid: str, *, if_match: int | None = None, actor: str | None = None) -> None:
+        self._apply(layer, [_Op("delete", str(fid), None, if_match)], actor=actor, op="delete")
+
+    # ---------------------------------------------------------------- history
+    def history(self, layer: str, fid: str) -> list[Version]:
+        """Every recorded version of a feature, oldest first (including the one before its first logged change)."""
+        fid = str(fid)
+        versions: dict[int, Version] = {}
+        snap = self.snapshot(layer)
+        for rec in self._log(layer).committed(snap.last_change):
+            if rec.id != fid:
+                continue
+            if rec.before is not None:
+                v = int(rec.before["properties"]["version"])
+                versions.setdefault(
+                    v, Version(v, rec.before["properties"].get("updated_at"), None, None, None, rec.before)
+                )
+            if rec.after is not None:
+                v = int(rec.after["properties"]["version"])
+                versions[v] = Version(v, rec.at, rec.actor, rec.op, rec.change, rec.after)
+        current = snap.get(fid)
+        if current is not None:
+            v = int(current["properties"].get("version", 1))
+            versions.setdefault(v, Version(v, current["properties"].get("updated_at"), None, None, None, current))
+        if not versions:
+            raise FeatureNotFound(layer, fid)
+        return [versions[k] for k in sorted(versions)]
+
+    def restore(self, layer: str, fid: str, version: int, *, actor: str | None = None) -> dict[str, Any]:
+        """Make an earlier version current again (as a new version), re-creating the feature if deleted."""
+        fid = str(fid)
+        old = next((v for v in self.history(layer, fid) if v.version == version), None)
+        if old is None or old.feature is None:
+            raise VersionNotFound(layer, fid, version)
+        exists = self.snapshot(layer).get(fid) is not None
+        op = _Op("replace" if exists else "insert", fid, old.feature)
+        return self._apply(layer, [op], actor=actor, op="restore", message=f"restore version {version}")[0]
+
+    def changes(self, layer: str | None = None) -> list[ChangeSummary]:
+        """Committed changes, oldest first, across one or all layers."""
+        grouped: dict[str, list[ChangeRecord]] = {}
+        for name in [layer] if layer else self.layer_names:
+            snap = self.snapshot(name)
+            for rec in self._log(name).committed(snap.last_change):
+                grouped.setdefault(rec.change, []).append(rec)
+        out = []
+        for cid in sorted(grouped):
+            recs = grouped[cid]
+            first = recs[0]
+            layers = tuple(dict.fromkeys(r.layer for r in recs))
+            out.append(ChangeSummary(cid, first.at, first.actor, first.op, layers, len(recs), first.message))
+        return out
+
+    def undo(self, change: str | None = None, *, actor: str | None = None) -> ChangeSummary:
+        """Revert one change (default: the latest) by writing the features' earlier states as a new change."""
+        summaries = self.changes()
+        if change is None:
+            if not summaries:
+                raise ChangeNotFound("(latest)")
+            target = summaries[-1]
+        else:
+            target = next((s for s in summaries if s.change == change), None)
+            if target is None:
+                raise ChangeNotFound(change)
+        new_change = new_change_id()
+        count = 0
+        with ExitStack() as stack:
+            for layer in sorted(target.layers):
+                stack.enter_context(self._lock(layer))
+            for layer in target.layers:
+                snap = self.snapshot(layer)
+                records = [r for r in self._log(layer).committed(snap.last_change) if r.change == target.change]
+                ops: list[_Op] = []
+                for rec in reversed(records):
+                    if rec.before is None:
+                        ops.append(_Op("delete", rec.id))
+                    elif snap.get(rec.id) is None:
+                        ops.append(_Op("insert", rec.id, rec.before))
+                    else:
+                        ops.append(_Op("replace", rec.id, rec.before))
+                self._apply_locked(
+                    layer, ops, actor=actor, op="undo", message=f"undo {target.change}", change=new_change
+                )
+                count += len(ops)
+        return ChangeSummary(new_change, utc_now(), actor, "undo", target.layers, count, f"undo {target.change}")
+
+    # ---------------------------------------------------------------- validation of files
+    def validate_files(self, paths: Iterable[Path] | None = None) -> list[Problem]:
+        """Problems in layer files (default: every file of the data directory), without loading them into the cache."""
+        problems: list[Problem] = []
+        targets = list(paths) if paths is not None else sorted(self.data_dir.glob("*.geojson"))
+        for path in targets:
+            layer = path.name.removesuffix(".geojson")
+            try:
+                spec = self.catalogue.layer(layer)
+            except Exception:
+                problems.append(
+                    Problem(
+                        str(path), None, None, f"file name does not match any layer ({', '.join(self.layer_names)})"
+                    )
+                )
+                continue
+            try:
+                data = read_collection(path)
+            except Exception as exc:
+                problems.append(Problem(str(path), None, None, str(exc)))
+                continue
+            for p in collection_problems(self.catalogue, spec, data["features"]):
+                problems.append(Problem(str(path), p.feature, p.field, p.message, p.row))
+        return problems
+
+    # ---------------------------------------------------------------- internals
+    def _new_or_given_id(self, layer: str, feature: dict[str, Any]) -> str:
+        given = feature.get("id") if isinstance(feature, dict) else None
+        if given is not None and str(given).strip():
+            return str(given)
+        return f"{self.spec(layer).id_prefix}-{secrets.token_hex(4)}"
+
+    def _apply(
+        self,
+        layer: str,
+        ops: list[_Op],
+        *,
+        actor: str | None,
+        op: str,
+        message: str | None = None,
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        rows: bool = False,
+    ) -> list[dict[str, Any]]:
+        with self._lock(layer):
+            return self._apply_locked(layer, ops, actor=actor, op=op, message=message, transform=transform, rows=rows)
+
+    def _apply_locked(
+        self,
+        layer: str,
+        ops: list[_Op],
+        *,
+        actor: str | None,
+        op: str,
+        message: str | None = None,
+        change: str | None = None,
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        rows: bool = False,
+    ) -> list[dict[str, Any]]:
+        spec = self.spec(layer)
+        snap = self.snapshot(layer)
+        log = self._log(layer)
+        tail = log.uncommitted_tail(snap.last_change)
+        if tail is not None:
+            log.mark_aborted(tail)
+        features = list(snap.features)
+        index = dict(snap.index)
+        now = utc_now()
+        change = change or new_change_id()
+        problems: list[Problem] = []
+        records: list[ChangeRecord] = []
+        results: list[dict[str, Any]] = []
+        deleted: set[int] = set()
+        locator: VillageLocator | None = None
+
+        for n, o in enumerate(ops, start=1):
+            row = n if rows else None
+            pos = index.get(o.fid)
+            current = features[pos] if pos is not None and pos not in deleted else None
+            if o.kind == "insert" and current is not None:
+                problems.append(Problem(layer, o.fid, "id", "a feature with this id already exists", row))
+                continue
+            if o.kind != "insert" and current is None:
+                raise FeatureNotFound(layer, o.fid)
+            if o.if_match is not None and current is not None:
+                cur_version = int(current["properties"].get("version", 1))
+                if cur_version != int(o.if_match):
+                    raise VersionConflict(layer, o.fid, str(o.if_match), str(cur_version))
+            if o.kind == "delete":
+                assert pos is not None and current is not None
+                deleted.add(pos)
+                records.append(ChangeRecord(change, now, actor, op, layer, o.fid, current, None, message))
+                continue
+            raw = transform(current) if transform is not None and current is not None else o.feature
+            new, feature_problems_ = self._normalise(spec, o.fid, raw, row)
+            if feature_problems_:
+                problems += feature_problems_
+                continue
+            props = new["properties"]
+            if spec.has_field("village_code") and layer != "villages" and not props.get("village_code"):
+                if locator is None:
+                    locator = self._village_locator()
+                code = locator.code_for(shapely.geometry.shape(new["geometry"]))
+                if code is not None:
+                    props["village_code"] = code
+            version = 1 if current is None else int(current["properties"].get("version", 1)) + 1
+            props["version"] = version
+            props["updated_at"] = now
+            new["properties"] = self._ordered(spec, props)
+            if current is None:
+                index[o.fid] = len(features)
+                features.append(new)
+            else:
+                assert pos is not None
+                features[pos] = new
+            records.append(ChangeRecord(change, now, actor, op, layer, o.fid, current, new, message))
+            results.append(new)
+
+        if problems:
+            raise ValidationFailed(problems)
+        if not records:
+            return results
+        kept = [f for i, f in enumerate(features) if i not in deleted]
+        data = encode_collection(layer, kept, {"last_change": change})
+        with staged_write(self.path(layer), data):
+            log.append(records)
+        return results
+
+    def _normalise(self, spec: LayerSpec, fid: str, raw: Any, row: int | None) -> tuple[dict[str, Any], list[Problem]]:
+        """Validate an incoming feature and return it in stored form (rounded, ordered, no read-only fields)."""
+        if not isinstance(raw, dict):
+            return {}, [Problem(spec.name, fid, None, "not a GeoJSON Feature object", row)]
+        props = raw.get("properties")
+        if isinstance(props, dict):
+            readonly = {f.name for f in spec.fields if f.readonly}
+            props = {k: v for k, v in props.items() if k not in readonly and v is not None}
+            for f in spec.fields:
+                # JSON has one number type: accept 2026.0 for an integer field (some GIS clients send that).
+                v = props.get(f.name)
+                if f.type == "integer" and isinstance(v, float) and v.is_integer():
+                    props[f.name] = int(v)
+        geometry = raw.get("geometry")
+        if isinstance(geometry, dict) and "coordinates" in geometry:
+            geometry = {"type": geometry.get("type"), "coordinates": round_coords(geometry["coordinates"])}
+        candidate = {"type": raw.get("type"), "id": fid, "geometry": geometry, "properties": props}
+        problems = feature_problems(self.catalogue, spec, candidate, row)
+        return candidate | {"type": "Feature"}, problems
+
+    @staticmethod
+    def _ordered(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
+        return {name: props[name] for name in spec.field_names if name in props}
+
+    def _village_locator(self) -> VillageLocator:
+        snap = self.snapshot("villages")
+        codes = [str(f["properties"].get("code")) for f in snap.features]
+        polys = [shapely.geometry.shape(f["geometry"]) for f in snap.features]
+        return VillageLocator(codes, polys)
