@@ -42,18 +42,11 @@ def validate_command(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Check layer files against the catalogue; exit 1 with one line per problem."""
-    settings = settings_from(data_dir)
-    store = store_from(settings)
-    files: list[Path] | None = None
-    if paths:
-        files = []
-        for p in paths:
-            files += sorted(p.glob("*.geojson")) if p.is_dir() else [p]
-    problems = store.validate_files(files)
-    if problems:
-        raise ValidationFailed(problems)
-    checked = len(files) if files is not None else len(list(settings.data_dir.glob("*.geojson")))
-    console.print(f"OK: {checked} 个图层文件通过校验 (files valid)")
+    store = store_from(settings_from(data_dir))
+    report = store.validate_files(paths or None)
+    if report.problems:
+        raise ValidationFailed(report.problems)
+    console.print(f"OK: {len(report.files)} 个图层文件通过校验 (files valid)")
 
 
 @app.command("history")

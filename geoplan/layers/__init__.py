@@ -1,4 +1,7 @@
-"""Storage tier: the layer catalogue (declared specs), validation, and the store — the only code that opens data files."""
+"""Storage tier: the layer catalogue (declared specs), validation and the store.
+
+The store is the only code that opens layer files.
+"""
 
 from geoplan.layers.catalogue import Catalogue, FieldSpec, LayerSpec, default_catalogue
 from geoplan.layers.store import ChangeSummary, LayerSnapshot, LayerStore, Version

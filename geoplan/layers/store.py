@@ -20,7 +20,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +34,7 @@ from filelock import FileLock
 
 from geoplan.errors import (
     ChangeNotFound,
+    DataFileError,
     FeatureNotFound,
     Problem,
     ValidationFailed,
@@ -96,6 +97,14 @@ class ChangeSummary:
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class FileReport:
+    """What ``validate_files`` checked and what it found."""
+
+    files: tuple[Path, ...]
+    problems: list[Problem]
+
+
 @dataclass
 class LayerSnapshot:
     """An immutable-by-convention view of one layer file as read at one moment."""
@@ -129,6 +138,10 @@ class _Op:
     fid: str
     feature: dict[str, Any] | None = None
     if_match: int | None = None
+    #: False when the store generated the id: problems then name no feature (the client never saw that id).
+    given_id: bool = True
+    #: For re-inserting a deleted feature: its last version, so versions (ETags) never repeat.
+    base_version: int = 0
 
 
 class LayerStore:
@@ -203,8 +216,7 @@ class LayerStore:
     # ---------------------------------------------------------------- writes (public)
     def insert(self, layer: str, feature: dict[str, Any], *, actor: str | None = None) -> dict[str, Any]:
         """Add one feature; its id is kept if given (and unused) or generated."""
-        fid = self._new_or_given_id(layer, feature)
-        return self._apply(layer, [_Op("insert", fid, feature)], actor=actor, op="insert")[0]
+        return self._apply(layer, [self._insert_op(layer, feature)], actor=actor, op="insert")[0]
 
     def insert_many(
         self,
@@ -216,7 +228,7 @@ class LayerStore:
         message: str | None = None,
     ) -> list[dict[str, Any]]:
         """Add many features as one change: all are written, or none (e.g. an import)."""
-        ops = [_Op("insert", self._new_or_given_id(layer, f), f) for f in features]
+        ops = [self._insert_op(layer, f) for f in features]
         return self._apply(layer, ops, actor=actor, op=op, message=message, rows=True)
 
     def replace(
@@ -271,7 +283,8 @@ class LayerStore:
         if old is None or old.feature is None:
             raise VersionNotFound(layer, fid, version)
         exists = self.snapshot(layer).get(fid) is not None
-        op = _Op("replace" if exists else "insert", fid, old.feature)
+        last = self.history(layer, fid)[-1].version
+        op = _Op("replace" if exists else "insert", fid, old.feature, base_version=last)
         return self._apply(layer, [op], actor=actor, op="restore", message=f"restore version {version}")[0]
 
     def changes(self, layer: str | None = None) -> list[ChangeSummary]:
@@ -313,7 +326,7 @@ class LayerStore:
                     if rec.before is None:
                         ops.append(_Op("delete", rec.id))
                     elif snap.get(rec.id) is None:
-                        ops.append(_Op("insert", rec.id, rec.before))
+                        ops.append(_Op("insert", rec.id, rec.before, base_version=rec.before["properties"]["version"]))
                     else:
                         ops.append(_Op("replace", rec.id, rec.before))
                 self._apply_locked(
@@ -323,36 +336,37 @@ class LayerStore:
         return ChangeSummary(new_change, utc_now(), actor, "undo", target.layers, count, f"undo {target.change}")
 
     # ---------------------------------------------------------------- validation of files
-    def validate_files(self, paths: Iterable[Path] | None = None) -> list[Problem]:
-        """Problems in layer files (default: every file of the data directory), without loading them into the cache."""
+    def validate_files(self, paths: Iterable[Path] | None = None) -> FileReport:
+        """Check layer files (or directories of them; default: the data directory) against the catalogue.
+
+        Files are read directly, not through the cache, so a broken file on disk is reported as it is.
+        """
+        targets: list[Path] = []
+        for p in [self.data_dir] if paths is None else paths:
+            targets += sorted(Path(p).glob("*.geojson")) if Path(p).is_dir() else [Path(p)]
         problems: list[Problem] = []
-        targets = list(paths) if paths is not None else sorted(self.data_dir.glob("*.geojson"))
         for path in targets:
             layer = path.name.removesuffix(".geojson")
-            try:
-                spec = self.catalogue.layer(layer)
-            except Exception:
-                problems.append(
-                    Problem(
-                        str(path), None, None, f"file name does not match any layer ({', '.join(self.layer_names)})"
-                    )
-                )
+            if layer not in self.layer_names:
+                known = ", ".join(self.layer_names)
+                problems.append(Problem(str(path), None, None, f"file name does not match any layer ({known})"))
                 continue
             try:
                 data = read_collection(path)
-            except Exception as exc:
+            except (DataFileError, OSError) as exc:
                 problems.append(Problem(str(path), None, None, str(exc)))
                 continue
-            for p in collection_problems(self.catalogue, spec, data["features"]):
+            for p in collection_problems(self.catalogue, self.spec(layer), data["features"]):
                 problems.append(Problem(str(path), p.feature, p.field, p.message, p.row))
-        return problems
+        return FileReport(tuple(targets), problems)
 
     # ---------------------------------------------------------------- internals
-    def _new_or_given_id(self, layer: str, feature: dict[str, Any]) -> str:
+    def _insert_op(self, layer: str, feature: dict[str, Any]) -> _Op:
+        """An insert keeping the client's id when it gives one, else a new random id with the layer's prefix."""
         given = feature.get("id") if isinstance(feature, dict) else None
         if given is not None and str(given).strip():
-            return str(given)
-        return f"{self.spec(layer).id_prefix}-{secrets.token_hex(4)}"
+            return _Op("insert", str(given), feature)
+        return _Op("insert", f"{self.spec(layer).id_prefix}-{secrets.token_hex(4)}", feature, given_id=False)
 
     def _apply(
         self,
@@ -415,9 +429,9 @@ class LayerStore:
                 records.append(ChangeRecord(change, now, actor, op, layer, o.fid, current, None, message))
                 continue
             raw = transform(current) if transform is not None and current is not None else o.feature
-            new, feature_problems_ = self._normalise(spec, o.fid, raw, row)
-            if feature_problems_:
-                problems += feature_problems_
+            new, found = self._normalise(spec, o.fid, raw, row)
+            if found:
+                problems += found if o.given_id else [replace(p, feature=None) for p in found]
                 continue
             props = new["properties"]
             if spec.has_field("village_code") and layer != "villages" and not props.get("village_code"):
@@ -426,7 +440,7 @@ class LayerStore:
                 code = locator.code_for(shapely.geometry.shape(new["geometry"]))
                 if code is not None:
                     props["village_code"] = code
-            version = 1 if current is None else int(current["properties"].get("version", 1)) + 1
+            version = (o.base_version if current is None else int(current["properties"].get("version", 1))) + 1
             props["version"] = version
             props["updated_at"] = now
             new["properties"] = self._ordered(spec, props)
