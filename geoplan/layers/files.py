@@ -73,6 +73,8 @@ def staged_write(path: Path, data: bytes) -> Iterator[None]:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            # mkstemp creates 0600; a layer file must stay readable like any file the user creates.
+            os.fchmod(fh.fileno(), _file_mode(path))
             os.fsync(fh.fileno())
         yield
         os.replace(tmp, path)
@@ -86,6 +88,16 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new content, never a mix."""
     with staged_write(path, data):
         pass
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, else what a new file gets under the process umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_dir(directory: Path) -> None:

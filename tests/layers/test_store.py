@@ -222,3 +222,16 @@ def test_written_file_is_rfc7946_one_feature_per_line(two_villages: LayerStore):
     data = json.loads(text)
     assert data["type"] == "FeatureCollection" and "crs" not in data
     assert "第二条" in text  # UTF-8, not \\u escapes
+
+
+def test_layer_files_keep_ordinary_permissions(two_villages: LayerStore):
+    path = two_villages.path("villages")
+    assert path.stat().st_mode & 0o644 == 0o644  # readable by a web server, not 0600 like a temp file
+
+
+def test_datetime_fields_are_checked(catalogue):
+    from geoplan.layers.validation import property_problems
+
+    spec = catalogue.layer("roads")
+    props = road()["properties"] | {"updated_at": "not-a-date"}
+    assert [p.field for p in property_problems(catalogue, spec, "r", props)] == ["updated_at"]
