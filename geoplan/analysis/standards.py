@@ -1,0 +1,207 @@
+"""The coverage standards: a TOML file of indicators (thresholds, targets, weights, provenance), loaded and checked.
+
+The file is data so a province or county can change a radius or a target without touching code; it is checked
+against the layer catalogue at load time so a typo in a layer, field or enum value fails at start, not mid-report.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from geoplan.errors import CatalogueError
+from geoplan.layers import Catalogue, default_catalogue
+
+Test = Literal["distance", "attribute", "count", "completion", "designation"]
+Basis = Literal["households", "settlements", "centre", "nodes", "village"]
+Status = Literal["met", "nearly_met", "not_met", "not_assessed"]
+Lang = Literal["zh", "en"]
+
+STATUSES: tuple[Status, ...] = ("met", "nearly_met", "not_met", "not_assessed")
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "met": {"zh": "达标", "en": "met"},
+    "nearly_met": {"zh": "基本达标", "en": "nearly met"},
+    "not_met": {"zh": "未达标", "en": "not met"},
+    "not_assessed": {"zh": "未评估", "en": "not assessed"},
+}
+
+
+def status_label(status: str, lang: Lang = "zh") -> str:
+    """Chinese (default) or English label of a status key."""
+    return STATUS_LABELS[status]["en" if lang == "en" else "zh"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Selector(_Frozen):
+    """Features of one layer, optionally restricted by field values (``where = {kind = ["clinic"]}``)."""
+
+    layer: str
+    where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class RadiusSelector(Selector):
+    radius_m: float = Field(gt=0)
+
+
+class Indicator(_Frozen):
+    """One indicator as declared in the standards file."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str
+    name_en: str
+    theme: str
+    test: Test
+    basis: Basis
+    targets: tuple[Selector, ...]
+    target: float = Field(ge=0)
+    weight: float = Field(ge=0)
+    gap_unit: Literal["户", "人", "座", "km", "村"]
+    provenance: str
+    source: str
+    threshold_m: float | None = Field(default=None, gt=0)
+    min_households: int = Field(default=0, ge=0)
+    nodes: Selector | None = None
+    #: Where a village has no node, test its centre instead (a village committee sits at the centre settlement).
+    nodes_fallback: Literal["centre"] | None = None
+    or_attribute: str | None = None
+    or_indicator: str | None = None
+    or_within: RadiusSelector | None = None
+    attribute: str | None = None
+    #: ``count`` test: the features counted as bad, and those the plan scenario counts as resolved (besides
+    #: bad features whose own status is planned/under construction, i.e. a planned fix).
+    count_where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    plan_resolves: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @property
+    def unit(self) -> str:
+        """Unit of ``value``: a share for coverage tests, a count for ``count``."""
+        return self.gap_unit if self.test == "count" else "%"
+
+    def name(self, lang: Lang = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Indicator:
+        if self.test == "distance" and self.threshold_m is None:
+            raise ValueError("a distance test needs threshold_m")
+        if self.test == "attribute" and not self.attribute:
+            raise ValueError("an attribute test needs attribute")
+        if self.basis == "nodes" and self.nodes is None:
+            raise ValueError("basis 'nodes' needs nodes")
+        if self.test in ("distance", "attribute", "completion", "designation") and self.target > 1:
+            raise ValueError("a coverage target is a share between 0 and 1")
+        if self.test == "count" and not self.count_where:
+            raise ValueError("a count test needs count_where")
+        if not self.targets:
+            raise ValueError("at least one target layer is needed")
+        return self
+
+
+class Standards(_Frozen):
+    """Every indicator of one standards file, in report order."""
+
+    version: int = 1
+    nearly_met_ratio: float = Field(default=0.8, gt=0, le=1)
+    indicators: tuple[Indicator, ...] = Field(alias="indicator")
+    path: str | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(i.key for i in self.indicators)
+
+    def indicator(self, key: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.key == key:
+                return ind
+        raise KeyError(key)
+
+
+def _check_against_catalogue(standards: Standards, catalogue: Catalogue) -> list[str]:
+    problems: list[str] = []
+    keys = standards.keys
+    if len(keys) != len(set(keys)):
+        problems.append(f"duplicate indicator keys: {sorted(k for k in keys if keys.count(k) > 1)}")
+    for ind in standards.indicators:
+        if ind.theme not in catalogue.themes:
+            problems.append(f"{ind.key}: unknown theme {ind.theme!r}")
+        selectors = [*ind.targets, *(s for s in (ind.nodes, ind.or_within) if s is not None)]
+        if ind.test == "count":
+            selectors += [Selector(layer=ind.targets[0].layer, where=w) for w in (ind.count_where, ind.plan_resolves)]
+        for sel in selectors:
+            if sel.layer not in catalogue.names:
+                problems.append(f"{ind.key}: unknown layer {sel.layer!r}")
+                continue
+            spec = catalogue.layer(sel.layer)
+            for fname, values in sel.where.items():
+                if not spec.has_field(fname):
+                    problems.append(f"{ind.key}: layer {sel.layer} has no field {fname!r}")
+                    continue
+                enum = spec.field(fname).enum
+                allowed = catalogue.enum_values(enum) if enum else None
+                for v in values:
+                    if allowed is not None and v not in allowed:
+                        problems.append(f"{ind.key}: {sel.layer}.{fname} has no value {v!r} (allowed: {allowed})")
+        if ind.attribute and not catalogue.layer("villages").has_field(ind.attribute):
+            problems.append(f"{ind.key}: villages has no field {ind.attribute!r}")
+        if ind.or_attribute and not catalogue.layer("settlements").has_field(ind.or_attribute):
+            problems.append(f"{ind.key}: settlements has no field {ind.or_attribute!r}")
+        if ind.or_indicator is not None:
+            if ind.or_indicator not in keys or keys.index(ind.or_indicator) >= keys.index(ind.key):
+                problems.append(f"{ind.key}: or_indicator {ind.or_indicator!r} must name an earlier indicator")
+        if not math.isfinite(ind.weight):
+            problems.append(f"{ind.key}: weight must be finite")
+    return problems
+
+
+def parse_standards(data: dict, *, origin: str = "<standards>", catalogue: Catalogue | None = None) -> Standards:
+    """Validate a parsed standards document; every problem is reported in one CatalogueError."""
+    try:
+        standards = Standards.model_validate({**data, "path": origin})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = list(err["loc"])
+            if len(loc) >= 2 and loc[0] == "indicator" and isinstance(loc[1], int):
+                items = data.get("indicator") or []
+                key = items[loc[1]].get("key", f"#{loc[1] + 1}") if loc[1] < len(items) else f"#{loc[1] + 1}"
+                loc = [f"indicator {key}", *loc[2:]]
+            lines.append(f"{'.'.join(str(p) for p in loc)}: {err['msg']}")
+        raise CatalogueError(f"standards file {origin}: " + "; ".join(lines)) from None
+    problems = _check_against_catalogue(standards, catalogue or default_catalogue())
+    if problems:
+        raise CatalogueError(f"standards file {origin}: " + "; ".join(problems))
+    return standards
+
+
+def load_standards(path: Path | None = None, catalogue: Catalogue | None = None) -> Standards:
+    """Load and check a standards file; ``None`` loads the one shipped in ``geoplan/analysis/standards.toml``.
+
+    Raises
+    ------
+    CatalogueError
+        When the file is missing, not TOML, or breaks a rule (unknown layer/field/enum value, bad target …).
+    """
+    if path is None:
+        text = resources.files("geoplan.analysis").joinpath("standards.toml").read_text(encoding="utf-8")
+        origin = "geoplan/analysis/standards.toml"
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CatalogueError(f"standards file {path}: cannot read ({exc.strerror})") from None
+        origin = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"standards file {origin}: not valid TOML ({exc})") from None
+    return parse_standards(data, origin=origin, catalogue=catalogue)

@@ -1,0 +1,52 @@
+"""``geoplan report``: the gap report in the formats planners use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from geoplan.analysis import load_standards
+from geoplan.cli.app import app
+from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
+from geoplan.errors import GeoplanError
+from geoplan.reports import FORMATS, build_report, write_report
+
+console = Console()
+
+
+@app.command("report")
+def report_command(
+    scenario: Annotated[str, typer.Option(help="baseline (existing + completed) or plan (+ planned).")] = "baseline",
+    fmt: Annotated[list[str] | None, typer.Option("--format", help=f"One of {', '.join(FORMATS)}; repeatable.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the report into.")] = Path("reports"),
+    standards: Annotated[
+        Path | None, typer.Option("--standards", help="Standards file (default: $GEOPLAN_STANDARDS or shipped).")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Write the village gap report (xlsx 台账, html, md, json or csv)."""
+    formats = fmt or ["xlsx"]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise GeoplanError(f"unknown report format {bad[0]!r} (choose from {', '.join(FORMATS)})")
+    if scenario not in ("baseline", "plan"):
+        raise GeoplanError(f"unknown scenario {scenario!r} (baseline or plan)")
+    settings = settings_from(data_dir, lang, standards_path=standards)
+    std = load_standards(settings.standards_path)
+    store = store_from(settings)
+    written: list[Path] = []
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
+        task = progress.add_task("读取图层 reading layers …")
+        frames = store.frames()
+        progress.update(task, description="分析现状与规划 analysing baseline and plan …")
+        report = build_report(frames, std, scenario, settings.lang)  # type: ignore[arg-type]
+        for f in formats:
+            progress.update(task, description=f"生成报告 writing {f} …")
+            written += write_report(report, f, out)
+    for path in written:
+        console.print(f"已生成 written: {path}")

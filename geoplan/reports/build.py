@@ -1,0 +1,96 @@
+"""The report model (both scenarios, the plan delta, labels) and the one entry point that writes any format."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.analysis import AnalysisResult, PlanDelta, Standards, analyse, compare, status_label
+from geoplan.errors import GeoplanError
+from geoplan.layers import default_catalogue
+
+Lang = Literal["zh", "en"]
+FORMATS: tuple[str, ...] = ("xlsx", "html", "md", "json", "csv")
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a renderer needs; ``result`` is the scenario the report is about."""
+
+    baseline: AnalysisResult
+    plan: AnalysisResult
+    delta: PlanDelta
+    scenario: Literal["baseline", "plan"]
+    lang: Lang
+    frames: Mapping[str, gpd.GeoDataFrame]
+    title: str
+
+    @property
+    def result(self) -> AnalysisResult:
+        return self.plan if self.scenario == "plan" else self.baseline
+
+    @property
+    def standards(self) -> Standards:
+        return self.result.standards
+
+    def t(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+    def theme_name(self, theme: str) -> str:
+        th = default_catalogue().themes[theme]
+        return th.en if self.lang == "en" else th.zh
+
+    def themes(self) -> list[str]:
+        """Themes in the standards' order."""
+        return list(dict.fromkeys(i.theme for i in self.standards.indicators))
+
+    def labelled(self) -> pd.DataFrame:
+        """The indicator table with the indicator name and status label in the report language."""
+        t = self.result.indicators.copy()
+        names = {i.key: i.name(self.lang) for i in self.standards.indicators}
+        t["name"] = t["indicator"].map(names)
+        t["status_label"] = [status_label(s, self.lang) for s in t["status"]]
+        return t
+
+
+def build_report(
+    frames: Mapping[str, gpd.GeoDataFrame],
+    standards: Standards,
+    scenario: Literal["baseline", "plan"] = "baseline",
+    lang: Lang = "zh",
+    title: str | None = None,
+) -> Report:
+    """Analyse both scenarios (the plan delta is always part of the report) and bundle them for the renderers."""
+    baseline = analyse(frames, standards, "baseline")
+    plan = analyse(frames, standards, "plan")
+    delta = compare(baseline, plan, frames)
+    default = "乡村基础设施短板分析报告" if lang == "zh" else "Village infrastructure gap report"
+    return Report(baseline, plan, delta, scenario, lang, frames, title or default)
+
+
+def write_report(report: Report, fmt: str, out_dir: Path) -> list[Path]:
+    """Write the report in one format under ``out_dir``; returns the files written."""
+    if fmt not in FORMATS:
+        raise GeoplanError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"gap_report_{report.scenario}"
+    if fmt == "xlsx":
+        from geoplan.reports.xlsx import write_xlsx
+
+        return [write_xlsx(report, out_dir / f"{stem}.xlsx")]
+    if fmt == "html":
+        from geoplan.reports.html import write_html
+
+        return [write_html(report, out_dir / f"{stem}.html")]
+    if fmt == "md":
+        from geoplan.reports.markdown import write_markdown
+
+        return [write_markdown(report, out_dir / f"{stem}.md")]
+    from geoplan.reports.records import write_csv, write_json
+
+    return [write_json(report, out_dir / f"{stem}.json")] if fmt == "json" else write_csv(report, out_dir, stem)

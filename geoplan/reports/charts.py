@@ -1,0 +1,79 @@
+"""Static charts and small theme maps (matplotlib, Agg) embedded in the html report as base64 PNG."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from geoplan.reports.build import Report  # noqa: E402
+from geoplan.reports.tables import township_value  # noqa: E402
+
+plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
+plt.rcParams["axes.unicode_minus"] = False
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def coverage_bars(report: Report, key: str) -> str:
+    """Stacked covered / uncovered households per village for one indicator."""
+    t = report.result.indicator_table(key)
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.bar(t["village_name"], t["covered"].fillna(0), color="#4caf50", label=report.t("已覆盖", "covered"))
+    ax.bar(t["village_name"], t["uncovered"].fillna(0), bottom=t["covered"].fillna(0), color="#e53935",
+           label=report.t("未覆盖", "uncovered"))  # fmt: skip
+    ind = report.standards.indicator(key)
+    ax.set_title(ind.name(report.lang))
+    ax.set_ylabel(ind.gap_unit if ind.gap_unit in ("座",) else report.t("户", "households"))
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def target_progress(report: Report) -> str:
+    """Township value against target for every share indicator (baseline and plan)."""
+    inds = [i for i in report.standards.indicators if i.unit == "%"]
+    names = [i.name(report.lang) for i in inds]
+    base = [township_value(report.baseline.indicator_table(i.key), "%") for i in inds]
+    plan = [township_value(report.plan.indicator_table(i.key), "%") for i in inds]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(inds) + 1))
+    y = range(len(inds))
+    ax.barh([k + 0.2 for k in y], [p or 0 for p in plan], height=0.4, color="#90caf9", label=report.t("规划", "plan"))
+    ax.barh([k - 0.2 for k in y], [b or 0 for b in base], height=0.4, color="#1565c0",
+            label=report.t("现状", "baseline"))  # fmt: skip
+    ax.scatter([i.target for i in inds], list(y), marker="|", s=300, color="black", label=report.t("目标", "target"))
+    ax.set_yticks(list(y), names, fontsize=8)
+    ax.set_xlim(0, 1.05)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(fontsize=8, loc="lower right")
+    return _png(fig)
+
+
+def theme_map(report: Report, theme: str) -> str:
+    """Villages coloured by the theme's mean score; uncovered units of the theme's indicators in red."""
+    import geopandas as gpd
+
+    r = report.result
+    villages = report.frames["villages"]
+    scores = r.indicators[r.indicators["theme"] == theme].groupby("village_code")["score"].mean()
+    v = gpd.GeoDataFrame(villages[["code"]].copy(), geometry=villages.geometry, crs=villages.crs)
+    v["score"] = v["code"].map(scores)
+    fig, ax = plt.subplots(figsize=(4, 4))
+    v.plot(ax=ax, column="score", cmap="RdYlGn", vmin=0, vmax=100, edgecolor="#444", linewidth=0.6,
+           missing_kwds={"color": "#eeeeee"})  # fmt: skip
+    keys = [i.key for i in report.standards.indicators if i.theme == theme]
+    unc = r.uncovered[r.uncovered["indicator"].isin(keys)]
+    if len(unc):
+        unc.plot(ax=ax, color="#d32f2f", markersize=6)
+    ax.set_title(report.theme_name(theme), fontsize=10)
+    ax.set_axis_off()
+    return _png(fig)

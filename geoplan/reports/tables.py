@@ -1,0 +1,132 @@
+"""The report's tables with headers in the report language: summary, one per theme, plan effect, definitions."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geoplan.analysis import status_label
+from geoplan.layers import default_catalogue
+from geoplan.reports.build import Report
+from geoplan.reports.numbers import count, pct, value, wan
+
+
+def summary_table(report: Report) -> pd.DataFrame:
+    """A row per village: households, composite, rank and each indicator's status."""
+    r = report.result
+    v = r.villages.sort_values("rank")
+    out = pd.DataFrame(
+        {
+            report.t("行政村", "Village"): v["village_name"],
+            report.t("代码", "Code"): v["village_code"],
+            report.t("户数(户)", "Households"): v["households"].map(count),
+            report.t("综合得分(0-100)", "Composite (0-100)"): v["composite"].map(
+                lambda x: "—" if pd.isna(x) else f"{x:.1f}"
+            ),
+            report.t("短板排序(1=最差)", "Rank (1 = worst)"): v["rank"].astype("string").fillna("—"),
+            report.t("已评估指标数", "Indicators assessed"): v["n_assessed"],
+        }
+    )
+    status = r.indicators.pivot(index="village_code", columns="indicator", values="status")
+    for ind in report.standards.indicators:
+        out[ind.name(report.lang)] = v["village_code"].map(status[ind.key]).map(lambda s: status_label(s, report.lang))
+    return out.reset_index(drop=True)
+
+
+def theme_table(report: Report, theme: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A row per village for one theme: value, target, status, gap (with unit) per indicator.
+
+    Returns the display table and a same-shaped frame of status keys (for colouring cells).
+    """
+    r = report.result
+    t = r.indicators[r.indicators["theme"] == theme]
+    villages = r.villages[["village_code", "village_name"]]
+    table = pd.DataFrame({report.t("行政村", "Village"): villages["village_name"].to_numpy()})
+    status = pd.DataFrame(index=table.index)
+    for ind in report.standards.indicators:
+        if ind.theme != theme:
+            continue
+        rows = t[t["indicator"] == ind.key].set_index("village_code").reindex(villages["village_code"])
+        name = ind.name(report.lang)
+        unit = "%" if ind.unit == "%" else ind.gap_unit
+        table[f"{name} {report.t('现值', 'value')}({unit})"] = [value(x, ind.unit) for x in rows["value"]]
+        table[f"{name} {report.t('目标', 'target')}"] = value(ind.target, ind.unit)
+        table[f"{name} {report.t('状态', 'status')}"] = [status_label(s, report.lang) for s in rows["status"]]
+        table[f"{name} {report.t('缺口', 'gap')}({ind.gap_unit})"] = [count(x, ind.gap_unit) for x in rows["gap"]]
+        table[f"{name} {report.t('说明', 'note')}"] = rows["reason"].fillna("").to_numpy()
+        for col in table.columns[-5:]:
+            status[col] = rows["status"].to_numpy()
+    return table, status
+
+
+def projects_table(report: Report) -> pd.DataFrame:
+    """Per planned project: villages, newly covered 户, budget, cost per 户."""
+    p = report.delta.projects
+    cat = default_catalogue()
+    names = dict(zip(report.result.villages["village_code"], report.result.villages["village_name"], strict=False))
+    return pd.DataFrame(
+        {
+            report.t("类别", "Layer"): p["layer"].map(lambda x: cat.layer(x).title(report.lang)),
+            report.t("项目", "Project"): p["name"],
+            report.t("涉及行政村", "Villages"): p["villages"].map(
+                lambda s: "、".join(names.get(c, c) for c in str(s).split(",") if c)
+            ),
+            report.t("新增覆盖(户)", "Newly covered (households)"): p["newly_covered_households"].map(count),
+            report.t("投资(万元)", "Budget (10k yuan)"): p["budget_wan"].map(wan),
+            report.t("每户成本(万元/户)", "Cost per household"): p["cost_per_household_wan"].map(
+                lambda x: "—" if pd.isna(x) else f"{x:,.2f}"
+            ),
+        }
+    )
+
+
+def township_value(rows: pd.DataFrame, unit: str) -> float | None:
+    """The township figure of one indicator: Σ covered / Σ all for shares, the sum for counts."""
+    assessed = rows[rows["status"] != "not_assessed"]
+    if assessed.empty:
+        return None
+    if unit != "%":
+        return float(assessed["value"].sum())
+    total = assessed["covered"].sum() + assessed["uncovered"].sum()
+    return float(assessed["covered"].sum() / total) if total > 0 else None
+
+
+def delta_table(report: Report) -> pd.DataFrame:
+    """Township-level Δ per indicator: baseline vs plan, and households newly covered."""
+    d = report.delta.villages
+    b, p = report.baseline.indicators, report.plan.indicators
+    rows = []
+    for ind in report.standards.indicators:
+        bi, pi = b[b["indicator"] == ind.key], p[p["indicator"] == ind.key]
+        bv, pv = township_value(bi, ind.unit), township_value(pi, ind.unit)
+        newly = d.loc[d["indicator"] == ind.key, "newly_covered_households"].sum()
+        rows.append(
+            {
+                report.t("指标", "Indicator"): ind.name(report.lang),
+                report.t("现状", "Baseline"): value(bv, ind.unit),
+                report.t("规划后", "Plan"): value(pv, ind.unit),
+                report.t("新增覆盖(户)", "Newly covered (households)"): count(newly),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def definitions_table(report: Report) -> pd.DataFrame:
+    """Appendix: each indicator's definition, threshold, target, weight, provenance and source."""
+    return pd.DataFrame(
+        [
+            {
+                report.t("指标", "Indicator"): i.name(report.lang),
+                report.t("代码", "Key"): i.key,
+                report.t("专题", "Theme"): report.theme_name(i.theme),
+                report.t("阈值", "Threshold"): "—" if i.threshold_m is None else count(i.threshold_m, "m"),
+                report.t("目标", "Target"): value(i.target, i.unit),
+                report.t("权重", "Weight"): f"{i.weight:g}",
+                report.t("可信度", "Provenance"): i.provenance,
+                report.t("依据", "Source"): i.source,
+            }
+            for i in report.standards.indicators
+        ]
+    )
+
+
+__all__ = ["definitions_table", "delta_table", "pct", "projects_table", "summary_table", "theme_table"]

@@ -1,0 +1,103 @@
+"""Report renderers on the grid township: xlsx sheets and columns, md/json/csv content, html in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from geoplan.analysis import load_standards
+from geoplan.reports import build_report, write_report
+from geoplan.reports.numbers import count, pct, wan
+from geoplan.reports.xlsx import STATUS_FILL, sheet_names
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def report(grid_frames):
+    return build_report(grid_frames, load_standards(), "plan")
+
+
+def test_chinese_number_formats():
+    assert count(1234, "户") == "1,234户"
+    assert pct(0.5678) == "56.8%"
+    assert wan(12.34) == "12.3万元"
+    assert count(2.345, "km") == "2.3km"
+    assert pct(float("nan")) == "—"
+
+
+def test_xlsx_has_summary_theme_sheets_and_colours(report, tmp_path):
+    (path,) = write_report(report, "xlsx", tmp_path)
+    wb = load_workbook(path)
+    assert wb.sheetnames == sheet_names(report)
+    assert wb.sheetnames[:3] == ["汇总", "交通", "水利供水"]
+    water = wb["水利供水"]
+    header = [c.value for c in water[1]]
+    assert header[0] == "行政村"
+    assert "自来水普及率 现值(%)" in header and "自来水普及率 缺口(户)" in header
+    rows = {r[0]: r for r in water.iter_rows(min_row=2, values_only=True)}
+    tap_gap = header.index("自来水普及率 缺口(户)")
+    assert rows["乙村"][tap_gap] == "0户" and rows["丙村"][tap_gap] == "39户"  # plan scenario
+    status_col = header.index("自来水普及率 状态") + 1
+    fills = {water.cell(row=i, column=status_col).fill.fgColor.rgb[-6:] for i in range(2, 5)}
+    assert fills == {STATUS_FILL["met"], STATUS_FILL["nearly_met"], STATUS_FILL["not_met"]}
+
+
+def test_markdown_json_csv(report, tmp_path):
+    (md,) = write_report(report, "md", tmp_path)
+    text = md.read_text("utf-8")
+    assert text.startswith("# 乡村基础设施短板分析报告")
+    assert "全乡3个行政村" in text and "| 甲村 |" in text and "未评估" in text
+    (js,) = write_report(report, "json", tmp_path)
+    doc = json.loads(js.read_text("utf-8"))
+    assert doc["scenario"] == "plan" and len(doc["indicators"]) == 3 * 16
+    assert {p["id"] for p in doc["plan_delta"]["projects"]} >= {"water-B", "road-new"}
+    csvs = write_report(report, "csv", tmp_path)
+    names = ("indicators", "villages", "projects", "uncovered")
+    assert [p.name for p in csvs] == [f"gap_report_plan_{n}.csv" for n in names]
+    assert csvs[0].read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_unknown_format(report, tmp_path):
+    from geoplan.errors import GeoplanError
+
+    with pytest.raises(GeoplanError, match="unknown report format"):
+        write_report(report, "docx", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.browser
+def test_html_renders_in_chromium(report, tmp_path):
+    if not Path("/usr/bin/chromium").exists():
+        if os.environ.get("GEOPLAN_REQUIRE_BROWSER"):
+            pytest.fail("GEOPLAN_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+        pytest.skip("Debian chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    (path,) = write_report(report, "html", tmp_path)
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )  # fmt: skip
+        page = browser.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(path.as_uri())
+        assert page.locator("h1").inner_text() == "乡村基础设施短板分析报告"
+        assert page.locator("section.theme").count() == len(report.themes())
+        images = page.locator("img")
+        assert images.count() > 5
+        assert all(images.nth(i).evaluate("i => i.naturalWidth > 0") for i in range(images.count()))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "gap_report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    shutil.copy(path, ARTIFACTS / "gap_report.html")
