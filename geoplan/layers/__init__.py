@@ -4,15 +4,17 @@ The store is the only code that opens layer files.
 """
 
 from geoplan.layers.catalogue import Catalogue, FieldSpec, LayerSpec, default_catalogue
-from geoplan.layers.store import ChangeSummary, LayerSnapshot, LayerStore, Version
+from geoplan.layers.store import ChangeSummary, FileReport, LayerSnapshot, LayerStore, Version, WriteResult
 
 __all__ = [
     "Catalogue",
     "ChangeSummary",
+    "FileReport",
     "FieldSpec",
     "LayerSnapshot",
     "LayerSpec",
     "LayerStore",
     "Version",
+    "WriteResult",
     "default_catalogue",
 ]

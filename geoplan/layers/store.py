@@ -98,6 +98,14 @@ class ChangeSummary:
 
 
 @dataclass(frozen=True)
+class WriteResult:
+    """A batch write: the change id it was recorded under (for undo) and the features as stored."""
+
+    change: str
+    features: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class FileReport:
     """What ``validate_files`` checked and what it found."""
 
@@ -142,6 +150,8 @@ class _Op:
     given_id: bool = True
     #: For re-inserting a deleted feature: its last version, so versions (ETags) never repeat.
     base_version: int = 0
+    #: Row number for problem messages in batch writes (default: position in the batch).
+    row: int | None = None
 
 
 class LayerStore:
@@ -226,10 +236,22 @@ class LayerStore:
         actor: str | None = None,
         op: str = "import",
         message: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Add many features as one change: all are written, or none (e.g. an import)."""
+        row_numbers: Sequence[int] | None = None,
+    ) -> WriteResult:
+        """Add many features as one change: all are written, or none (e.g. an import).
+
+        ``row_numbers`` label problems with the caller's row numbers (a source file's rows) instead of 1..n.
+        """
         ops = [self._insert_op(layer, f) for f in features]
-        return self._apply(layer, ops, actor=actor, op=op, message=message, rows=True)
+        if row_numbers is not None:
+            if len(row_numbers) != len(ops):
+                raise ValueError("row_numbers must have one number per feature")
+            for o, n in zip(ops, row_numbers, strict=True):
+                o.row = n
+        change = new_change_id()
+        with self._lock(layer):
+            saved = self._apply_locked(layer, ops, actor=actor, op=op, message=message, change=change, rows=True)
+        return WriteResult(change, saved)
 
     def replace(
         self, layer: str, fid: str, feature: dict[str, Any], *, if_match: int | None = None, actor: str | None = None
@@ -411,7 +433,7 @@ class LayerStore:
         locator: VillageLocator | None = None
 
         for n, o in enumerate(ops, start=1):
-            row = n if rows else None
+            row = (o.row or n) if rows else None
             pos = index.get(o.fid)
             current = features[pos] if pos is not None and pos not in deleted else None
             if o.kind == "insert" and current is not None:

@@ -235,3 +235,13 @@ def test_datetime_fields_are_checked(catalogue):
     spec = catalogue.layer("roads")
     props = road()["properties"] | {"updated_at": "not-a-date"}
     assert [p.field for p in property_problems(catalogue, spec, "r", props)] == ["updated_at"]
+
+
+def test_insert_many_returns_its_change_and_labels_problems_with_source_rows(two_villages: LayerStore):
+    written = two_villages.insert_many("roads", [road(name="a"), road(name="b")])
+    assert two_villages.changes()[-1].change == written.change
+    assert [f["properties"]["name"] for f in written.features] == ["a", "b"]
+    bad = [road(name="c"), road(name="d", surface="marble")]
+    with pytest.raises(ValidationFailed) as err:
+        two_villages.insert_many("roads", bad, row_numbers=[17, 512])
+    assert [(p.row, p.field) for p in err.value.problems] == [(512, "surface")]

@@ -1,0 +1,130 @@
+"""Import and export commands: planners' files in (all or nothing, undoable) and back out in bureaus' formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from geoplan.cli.app import app
+from geoplan.cli.options import DataDirOpt, settings_from, store_from
+from geoplan.errors import ValidationFailed
+from geoplan.transfer import EXPORT_FORMATS, ImportOptions, ImportPlan, export_layer, plan_import, write_plan
+from geoplan.transfer.fieldmap import parse_field_options
+
+console = Console()
+
+
+def _print_plan(plan: ImportPlan, dry_run: bool) -> None:
+    table = Table(title=f"{plan.source} → {plan.layer} ({plan.format}, {plan.crs})")
+    table.add_column("目标字段 field")
+    table.add_column("来源列 source columns")
+    for target, sources in plan.columns.items():
+        table.add_row(target, ", ".join(sources))
+    console.print(table)
+    if plan.ignored:
+        console.print(f"未导入的列 ignored columns: {', '.join(plan.ignored)}", markup=False)
+    for note in plan.notes:
+        console.print(f"说明 note: {note}", markup=False)
+    console.print(
+        f"{plan.rows} 行 rows, {plan.skipped} 行按预设跳过 skipped by preset, "
+        f"{len(plan.features)} 行待导入 to import, {len({p.row for p in plan.problems})} 行有错 rows with problems",
+        markup=False,
+    )
+    if plan.outside_villages:
+        console.print(f"注意 {plan.outside_villages} 行不在任何行政村内 (no village_code will be filled)", markup=False)
+    if dry_run and not plan.problems:
+        console.print("试运行 dry run: 全部通过校验，未写入 all rows valid, nothing written")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, Shapefile (.zip/.shp), GeoPackage, KML/KMZ, CSV or XLSX.")],
+    layer: Annotated[str, typer.Option("--layer", help="Target layer (see `geoplan layers`).")],
+    crs: Annotated[
+        str | None,
+        typer.Option("--crs", help="Source CRS: EPSG:4546, cgcs2000, wgs84, gcj02 (高德/腾讯), bd09 (百度)."),
+    ] = None,
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="源字段=目标字段 column mapping; repeat as needed.")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Status for rows that give none, e.g. planned.")
+    ] = None,
+    table: Annotated[str | None, typer.Option("--table", help="GeoPackage table, XLSX sheet or KML folder.")] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding when not declared (e.g. GBK).")
+    ] = None,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="Field-map preset (osm-roads, osm-buildings) or a TOML path.")
+    ] = None,
+    keep_ids: Annotated[bool, typer.Option("--keep-ids", help="Use the file's id column as feature ids.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Import a file into a layer: every row or none, as one change that `geoplan undo` reverts."""
+    store = store_from(settings_from(data_dir))
+    options = ImportOptions(
+        layer=layer,
+        crs=crs,
+        fields=parse_field_options(field or []),
+        status=status,
+        table=table,
+        encoding=encoding,
+        preset=preset,
+        keep_ids=keep_ids,
+    )
+    plan = plan_import(store, file, options)
+    _print_plan(plan, dry_run)
+    if plan.problems:
+        if not dry_run:
+            console.print("未导入 nothing imported: fix the rows below and run again", markup=False)
+        raise ValidationFailed(plan.problems)
+    if dry_run:
+        return
+    done = write_plan(store, plan, actor="cli")
+    console.print(
+        f"已导入 imported {len(done.features)} 个要素 features into {layer} "
+        f"(变更 change {done.change}; 撤销 undo: geoplan undo {done.change})",
+        markup=False,
+    )
+
+
+@app.command("export")
+def export_command(
+    layer: Annotated[str, typer.Argument(help="Layer to export.")],
+    format: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")],
+    crs: Annotated[
+        str | None, typer.Option("--crs", help="Output CRS (default WGS84), e.g. EPSG:4546, cgcs2000, gcj02.")
+    ] = None,
+    village: Annotated[str | None, typer.Option("--village", help="Only this village (12-digit code).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output file (default: LAYER.<suffix> here).")] = None,
+    labels: Annotated[
+        str | None, typer.Option("--labels", help="zh or en: column headers and enum values as labels.")
+    ] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Shapefile/CSV text encoding: UTF-8 or GBK.")] = "UTF-8",
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Export a layer as gpkg, shp (zipped), kml, geojson, csv or xlsx."""
+    store = store_from(settings_from(data_dir))
+    fmt = EXPORT_FORMATS.get(format.lower())
+    target = out or Path(f"{layer}{fmt.suffix if fmt else '.' + format}")
+    if labels not in (None, "zh", "en"):
+        raise typer.BadParameter("--labels takes zh or en")
+    result = export_layer(
+        store,
+        layer,
+        format,
+        target,
+        crs=crs,
+        village=village,
+        labels=labels,
+        encoding=encoding,  # type: ignore[arg-type]
+    )
+    console.print(
+        f"已导出 exported {result.count} 个要素 features → {result.path} ({result.format.name}, {result.crs})",
+        markup=False,
+    )

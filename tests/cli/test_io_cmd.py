@@ -1,0 +1,51 @@
+"""`geoplan import` / `geoplan export` from the command line alone, on real OSM data and a dry run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from geoplan.cli.main import main
+from geoplan.layers import LayerStore
+
+
+def test_liechtenstein_roads_and_buildings_import_export_undo(liechtenstein_dir: Path, tmp_path: Path, capsys):
+    data = tmp_path / "li"
+    data.mkdir()
+    road_args = ["import", str(liechtenstein_dir / "roads.geojson"), "--layer", "roads", "--preset", "osm-roads"]
+    assert main([*road_args, "--dry-run", "--data-dir", str(data)]) == 0
+    assert "nothing written" in capsys.readouterr().out
+    assert LayerStore(data).count("roads") == 0
+    assert main([*road_args, "--data-dir", str(data)]) == 0
+    assert main(["import", str(liechtenstein_dir / "buildings.geojson"), "--layer", "buildings",
+                 "--preset", "osm-buildings", "--data-dir", str(data)]) == 0  # fmt: skip
+    store = LayerStore(data)
+    assert store.count("buildings") == 3719 and store.count("roads") > 2000
+    out = tmp_path / "roads.zip"
+    assert (
+        main(["export", "roads", "--format", "shp", "--crs", "EPSG:32632", "--out", str(out), "--data-dir", str(data)])
+        == 0
+    )
+    assert out.stat().st_size > 0
+    assert main(["undo", "--data-dir", str(data)]) == 0  # the buildings import, as one change
+    assert LayerStore(data).count("buildings") == 0 and LayerStore(data).count("roads") > 2000
+
+
+def test_dry_run_lists_bad_rows_and_exit_code_is_1(tmp_path: Path, capsys):
+    data = tmp_path / "d"
+    data.mkdir()
+    csv = tmp_path / "houses.csv"
+    pd.DataFrame(
+        {"户主": ["甲", "乙", "丙"], "危房等级": ["C级", "X级", "D级"], "lon": [111.0, 111.01, 111.02],
+         "lat": [30.0, 30.0, 30.0]}
+    ).to_csv(csv, index=False)  # fmt: skip
+    args = ["import", str(csv), "--layer", "housing_repairs", "--crs", "wgs84", "--data-dir", str(data)]
+    assert main([*args, "--dry-run", "--status", "planned"]) == 1
+    err = capsys.readouterr().err
+    assert "housing_repairs, row 2, field danger_grade: 'X级' is not one of" in err
+    assert main(args) == 1  # no --status: all three rows lack the required status
+    assert capsys.readouterr().err.count("field status: required field is missing") == 3
+    assert LayerStore(data).count("housing_repairs") == 0
+    assert main(["import", str(csv), "--layer", "housing_repairs", "--data-dir", str(data), "--status", "planned"]) == 1
+    assert "Say which with --crs" in capsys.readouterr().err
