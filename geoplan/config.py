@@ -35,6 +35,8 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     cors_origins: tuple[str, ...] = ()
     lang: Lang = "zh"
+    #: node_modules folder holding the maps' browser assets (Leaflet …); None = found beside the checkout.
+    assets_dir: Path | None = None
     #: 天地图 key, enabling that basemap on maps.
     tianditu_key: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -62,6 +64,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         max_body_bytes=int(env.get("GEOPLAN_MAX_BODY_BYTES", 10 * 1024 * 1024)),
         cors_origins=tuple(o.strip() for o in env.get("GEOPLAN_CORS_ORIGINS", "").split(",") if o.strip()),
         lang="en" if lang == "en" else "zh",
+        assets_dir=Path(env["GEOPLAN_ASSETS_DIR"]) if env.get("GEOPLAN_ASSETS_DIR") else None,
         tianditu_key=env.get("GEOPLAN_TIANDITU_KEY") or None,
     )
     return settings.with_overrides(**overrides)

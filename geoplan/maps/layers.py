@@ -1,0 +1,129 @@
+"""Catalogue layers onto a folium map: one toggleable group per layer, styled, labelled and compact."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+from folium.plugins import MarkerCluster
+
+from geoplan.layers.catalogue import Catalogue, Lang, LayerSpec
+from geoplan.maps.compact import SIMPLIFY_M, CompactLayer, compact_features
+from geoplan.maps.geojson_layer import STYLE_KEY, FieldPopup, LabelTooltip, ThemedGeoJson
+from geoplan.maps.labels import field_alias, formatter, popup_fields
+from geoplan.maps.styles import LayerStyle, layer_style, legend_rows
+
+#: Drawing order: areas at the bottom, then lines, then points on top.
+GEOMETRY_ORDER = {"polygon": 0, "line": 1, "point": 2}
+
+
+@dataclass(frozen=True)
+class Display:
+    """How dense layers are drawn (thresholds in features) and how much geometry is simplified (metres)."""
+
+    simplify_m: float = SIMPLIFY_M
+    cluster_above: int = 500
+    canvas_above: int = 1000
+
+
+DEFAULT_DISPLAY = Display()
+
+
+def ordered_specs(catalogue: Catalogue, names: Iterable[str] | None = None) -> list[LayerSpec]:
+    wanted = set(names) if names is not None else None
+    specs = [s for s in catalogue.layers if wanted is None or s.name in wanted]
+    return sorted(specs, key=lambda s: (GEOMETRY_ORDER[s.geometry], catalogue.layers.index(s)))
+
+
+def layer_collection(
+    catalogue: Catalogue,
+    spec: LayerSpec,
+    frame: gpd.GeoDataFrame,
+    style: LayerStyle,
+    *,
+    lang: Lang = "zh",
+    simplify_m: float = SIMPLIFY_M,
+) -> CompactLayer:
+    """The layer's features as compact GeoJSON: popup fields as shown (labels), plus the style key."""
+    fields = popup_fields(spec)
+    formatters = {f.name: fmt for f in fields if (fmt := formatter(catalogue, f, lang)) is not None}
+
+    def style_key(rows: gpd.GeoDataFrame) -> dict[str, list[str]]:
+        if not style.key_fields:
+            return {}
+        keys = [f for f in style.key_fields if f in rows.columns]
+        return {STYLE_KEY: [style.key(r) for r in rows[keys].to_dict("records")]}
+
+    return compact_features(
+        frame, [f.name for f in fields], simplify_m=simplify_m, formatters=formatters, extra=style_key
+    )
+
+
+def add_layer(
+    parent: folium.Map | folium.FeatureGroup,
+    catalogue: Catalogue,
+    spec: LayerSpec,
+    frame: gpd.GeoDataFrame,
+    *,
+    lang: Lang = "zh",
+    display: Display = DEFAULT_DISPLAY,
+    show: bool = True,
+    labels: bool = False,
+) -> folium.map.Layer:
+    """Add one catalogue layer to ``parent`` as a layer-control entry named by the catalogue title."""
+    style = layer_style(catalogue, spec)
+    data = layer_collection(catalogue, spec, frame, style, lang=lang, simplify_m=display.simplify_m)
+    n = len(data)
+    title = spec.title(lang)
+    cluster = style.marker == "icon" and n > display.cluster_above
+    canvas = style.marker == "circle" and n > display.canvas_above
+    label = "name" if labels and spec.has_field("name") else None
+    geo = ThemedGeoJson(
+        data, style, name=title, show=True if cluster else show, canvas=canvas, control=not cluster, label_field=label
+    )
+    fields = popup_fields(spec)
+    geo.add_child(FieldPopup([f.name for f in fields], [field_alias(f, lang) for f in fields], title=title))
+    if spec.has_field("name") and n and not label:
+        geo.add_child(LabelTooltip("name"))
+    if cluster:
+        group = MarkerCluster(name=title, show=show, options={"disableClusteringAtZoom": 16, "chunkedLoading": True})
+        geo.add_to(group)
+        group.add_to(parent)
+        return group
+    geo.add_to(parent)
+    return geo
+
+
+def add_layers(
+    m: folium.Map,
+    catalogue: Catalogue,
+    frames: Mapping[str, gpd.GeoDataFrame],
+    *,
+    lang: Lang = "zh",
+    display: Display = DEFAULT_DISPLAY,
+    names: Iterable[str] | None = None,
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every catalogue layer present in ``frames``; returns the legend groups in drawing order."""
+    legend: list[tuple[str, list[tuple[str, str]]]] = []
+    for spec in ordered_specs(catalogue, names):
+        frame = frames.get(spec.name)
+        if frame is None:
+            continue
+        add_layer(m, catalogue, spec, frame, lang=lang, display=display, labels=spec.name == "villages")
+        if len(frame):
+            legend.append((spec.title(lang), legend_rows(catalogue, spec, layer_style(catalogue, spec), lang)))
+    return legend
+
+
+def data_bounds(frames: Iterable[gpd.GeoDataFrame]) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of every non-empty frame, for ``fit_bounds``."""
+    boxes = [f.total_bounds for f in frames if len(f) and not f.geometry.is_empty.all()]
+    if not boxes:
+        return None
+    west = min(b[0] for b in boxes)
+    south = min(b[1] for b in boxes)
+    east = max(b[2] for b in boxes)
+    north = max(b[3] for b in boxes)
+    return [[float(south), float(west)], [float(north), float(east)]]

@@ -1,0 +1,42 @@
+"""The township overview map: every layer as its own group, styled from the catalogue, with legend and scale."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import folium
+import geopandas as gpd
+
+from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
+from geoplan.maps.basemaps import add_basemaps
+from geoplan.maps.layers import DEFAULT_DISPLAY, Display, add_layers, data_bounds
+from geoplan.maps.page import Legend, PageSupport
+
+
+def new_map(bounds: list[list[float]] | None) -> folium.Map:
+    """An empty map with a metric scale bar, fitted to ``bounds`` (basemaps are added separately)."""
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [30.0, 111.0]
+    m = folium.Map(location=center, zoom_start=12, tiles=None, control_scale=True)
+    if bounds:
+        m.fit_bounds(bounds)
+    PageSupport().add_to(m)
+    return m
+
+
+def build_overview_map(
+    frames: Mapping[str, gpd.GeoDataFrame],
+    catalogue: Catalogue | None = None,
+    *,
+    basemap: str = "none",
+    lang: Lang = "zh",
+    tianditu_key: str | None = None,
+    display: Display = DEFAULT_DISPLAY,
+) -> folium.Map:
+    """Overview of the township from ``LayerStore.frames()``: layer control, legend, village names, scale bar."""
+    catalogue = catalogue or default_catalogue()
+    m = new_map(data_bounds(frames.values()))
+    add_basemaps(m, basemap, tianditu_key=tianditu_key, lang=lang)
+    legend = add_layers(m, catalogue, frames, lang=lang, display=display)
+    Legend(legend, lang=lang).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m

@@ -1,0 +1,105 @@
+"""Page furniture every geoplan map shares: its stylesheet, the legend control and the basemap-failure notice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from importlib import resources
+
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+
+from geoplan.layers.catalogue import Lang
+from geoplan.maps.compact import dumps
+from geoplan.maps.labels import text
+
+
+def _static(name: str) -> str:
+    return resources.files("geoplan.maps").joinpath("static", name).read_text(encoding="utf-8")
+
+
+class PageSupport(MacroElement):
+    """geoplan's own stylesheet and page script (decoder, layer, popup), inlined once per page (no extra request)."""
+
+    def render(self, **kwargs: object) -> None:
+        figure = self.get_root()
+        assert isinstance(figure, Figure)
+        css = "{% raw %}<style>" + _static("map.css") + "</style>{% endraw %}"
+        js = "{% raw %}<script>" + _static("page.js") + "</script>{% endraw %}"
+        figure.header.add_child(Element(css), name="geoplan_map_css")
+        figure.header.add_child(Element(js), name="geoplan_page_js")
+        super().render(**kwargs)
+
+
+LegendGroup = tuple[str, Sequence[tuple[str, str]]]
+
+
+class Legend(MacroElement):
+    """A Leaflet control listing each group (layer title) with its symbols, in the map's language."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "{{ this.position }}"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "gp-box gp-legend");
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, groups: Sequence[LegendGroup], *, lang: Lang = "zh", position: str = "bottomleft") -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.groups = list(groups)
+        self.position = position
+        self.title = text("legend", lang)
+
+    @property
+    def html_json(self) -> str:
+        return dumps(self.html)
+
+    @property
+    def html(self) -> str:
+        parts = [f"<h4>{escape(self.title)}</h4>"]
+        for group, rows in self.groups:
+            parts.append(f'<div class="gp-group">{escape(group)}</div>')
+            for symbol, label in rows:
+                parts.append(f'<div class="gp-row"><span>{symbol}</span><span>{escape(label)}</span></div>')
+        return "".join(parts)
+
+
+class TileFailureNotice(MacroElement):
+    """Says plainly, on the map, when basemap tiles cannot load (no internet); the data layers keep working."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var shown = false;
+            function warn() {
+                if (shown) return;
+                shown = true;
+                var div = L.DomUtil.create("div", "gp-notice", map.getContainer());
+                div.id = "gp-tile-notice";
+                div.setAttribute("role", "status");
+                div.textContent = {{ this.message | tojson }};
+            }
+            function watch(layer) { if (layer instanceof L.TileLayer) layer.on("tileerror", warn); }
+            map.eachLayer(watch);
+            map.on("layeradd", function (e) { watch(e.layer); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lang: Lang = "zh") -> None:
+        super().__init__()
+        self._name = "TileFailureNotice"
+        self.message = text("tiles_failed", lang)

@@ -1,0 +1,134 @@
+"""A tiny township for map tests: three villages on a 1 km grid near 111°E, a few projects of each status."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+from shapely.geometry import LineString, Point, box, mapping
+
+from geoplan.layers import LayerStore
+from geoplan.maps.assets import MapAssetsMissing, find_assets_dir
+
+#: CGCS2000 3° Gauss–Krüger, central meridian 111°E: metres, so the fixture's geometry is exact.
+GK_111 = "EPSG:4546"
+X0, Y0 = 500_000.0, 3_320_000.0  # ≈ 111.0°E, 30.0°N
+_to_wgs84 = Transformer.from_crs(GK_111, "EPSG:4326", always_xy=True)
+
+VILLAGE_CODES = ("420500100201", "420500100202", "420500100203")
+VILLAGE_NAMES = ("东村", "中村", "西村")
+
+
+def _wgs(geom: Any) -> dict[str, Any]:
+    return mapping(shapely.transform(geom, lambda xy: np.column_stack(_to_wgs84.transform(xy[:, 0], xy[:, 1]))))
+
+
+def _feature(geom: Any, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": _wgs(geom), "properties": props}
+
+
+def tiny_features() -> dict[str, list[dict[str, Any]]]:
+    """Villages i = 0, 1, 2 are the squares [i, i+1] km × [0, 1] km from (X0, Y0)."""
+    villages = [
+        _feature(
+            box(X0 + i * 1000, Y0, X0 + (i + 1) * 1000, Y0 + 1000), code=c, name=n, households=100 + i, population=300
+        )
+        for i, (c, n) in enumerate(zip(VILLAGE_CODES, VILLAGE_NAMES, strict=True))
+    ]
+    settlements = [
+        _feature(
+            Point(X0 + i * 1000 + 500, Y0 + 500), name=f"{n}一组", village_code=c, households=40, is_village_centre=True
+        )
+        for i, (c, n) in enumerate(zip(VILLAGE_CODES, VILLAGE_NAMES, strict=True))
+    ] + [
+        _feature(Point(X0 + 2800, Y0 + 900), name="西村二组", village_code=VILLAGE_CODES[2], households=12),
+    ]
+    roads = [
+        _feature(
+            LineString([(X0, Y0 + 500), (X0 + 2000, Y0 + 500)]),
+            name="东中村道",
+            status="existing",
+            road_class="village",
+            surface="paved",
+            width_m=4.5,
+        ),
+        _feature(
+            LineString([(X0 + 2000, Y0 + 500), (X0 + 3000, Y0 + 500)]),
+            name="西村道(规划)",
+            status="planned",
+            road_class="village",
+            surface="paved",
+            year=2026,
+            budget_wan=120.0,
+        ),
+        _feature(
+            LineString([(X0 + 2500, Y0), (X0 + 2500, Y0 + 1000)]),
+            name="西村组道",
+            status="under_construction",
+            road_class="group",
+            surface="gravel",
+        ),
+    ]
+    facilities = [
+        _feature(Point(X0 + 400, Y0 + 400), name="东村卫生室", status="existing", kind="clinic"),
+        _feature(
+            Point(X0 + 1400, Y0 + 400), name="中心幼儿园", status="planned", kind="kindergarten", budget_wan=300.0
+        ),
+        _feature(Point(X0 + 1600, Y0 + 600), name="中村公厕", status="under_construction", kind="public_toilet"),
+    ]
+    reservoirs = [
+        _feature(Point(X0 + 2200, Y0 + 800), name="西村水库", status="existing", safety="unsafe", capacity_10k_m3=12.5)
+    ]
+    water = [
+        _feature(
+            LineString([(X0 + 200, Y0 + 450), (X0 + 1800, Y0 + 450)]),
+            name="东中供水主管",
+            status="existing",
+            pipe_kind="main",
+            diameter_mm=110,
+        )
+    ]
+    return {
+        "villages": villages,
+        "settlements": settlements,
+        "roads": roads,
+        "facilities": facilities,
+        "reservoirs": reservoirs,
+        "water_networks": water,
+    }
+
+
+def fill_store(store: LayerStore) -> LayerStore:
+    for layer, features in tiny_features().items():
+        store.insert_many(layer, features, actor="test")
+    return store
+
+
+@pytest.fixture
+def tiny_store(empty_store: LayerStore) -> LayerStore:
+    return fill_store(empty_store)
+
+
+@pytest.fixture
+def tiny_frames(tiny_store: LayerStore):
+    return tiny_store.frames()
+
+
+def require_assets() -> Path:
+    """The npm-installed browser assets; missing ones fail where a browser is required (CI), else skip."""
+    try:
+        return find_assets_dir()
+    except MapAssetsMissing as exc:
+        if os.environ.get("GEOPLAN_REQUIRE_BROWSER"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def assets_dir() -> Path:
+    return require_assets()

@@ -1,0 +1,43 @@
+"""One village's map: only its features, zoomed to it, with its indicator table."""
+
+from __future__ import annotations
+
+import pytest
+
+from geoplan.analysis import analyse, load_standards
+from geoplan.maps.geojson_layer import ThemedGeoJson
+from geoplan.maps.village import IndicatorPanel, VillageNotFound, build_village_map, village_frames
+from tests.maps.conftest import VILLAGE_CODES
+
+WEST = VILLAGE_CODES[2]
+
+
+def test_village_frames_keep_what_is_assigned_to_or_inside_the_village(tiny_frames) -> None:
+    own = village_frames(tiny_frames, WEST)
+    assert list(own["villages"]["name"]) == ["西村"]
+    assert sorted(own["settlements"]["name"]) == ["西村一组", "西村二组"]
+    # The existing road ends on the west village's boundary (x = 2 km) and so touches it; the other two lie in it.
+    assert sorted(own["roads"]["name"]) == ["东中村道", "西村组道", "西村道(规划)"]
+    assert list(own["facilities"]["name"]) == []
+    assert list(own["reservoirs"]["name"]) == ["西村水库"]
+
+
+def test_unknown_village_is_a_clear_error(tiny_frames) -> None:
+    with pytest.raises(VillageNotFound, match="000000000000"):
+        build_village_map(tiny_frames, "000000000000")
+
+
+def test_village_map_has_its_layers_and_indicator_table(tiny_frames) -> None:
+    standards = load_standards()
+    baseline = analyse(tiny_frames, standards, "baseline")
+    plan = analyse(tiny_frames, standards, "plan")
+    m = build_village_map(tiny_frames, WEST, baseline, plan)
+    layers = {c.layer: c for c in m._children.values() if isinstance(c, ThemedGeoJson)}
+    assert len(layers["settlements"].compact.features()) == 2
+    panel = next(c for c in m._children.values() if isinstance(c, IndicatorPanel))
+    assert panel.html.startswith("<h4>西村 · 指标表</h4>")
+    assert "<td>自来水普及率</td><td>0%</td><td>96%</td>" in panel.html
+    assert '<span class="gp-not_met">未达标</span>' in panel.html
+    assert "0.4 km" in panel.html  # 500 m from the paved road = 400 m beyond the 100 m threshold
+    bounds = tiny_frames["villages"][tiny_frames["villages"]["code"] == WEST].total_bounds
+    assert f"[{bounds[1]}, {bounds[0]}], [{bounds[3]}, {bounds[2]}]" in m.get_root().render()
