@@ -13,25 +13,29 @@ class CatalogueError(GeoplanError):
     """The layer catalogue or a standards file is malformed."""
 
 
-class LayerNotFound(GeoplanError):
+class NotFound(GeoplanError):
+    """Something asked for by name or id does not exist (a layer, feature, version, change, village …)."""
+
+
+class LayerNotFound(NotFound):
     def __init__(self, layer: str) -> None:
         super().__init__(f"unknown layer {layer!r}")
         self.layer = layer
 
 
-class FeatureNotFound(GeoplanError):
+class FeatureNotFound(NotFound):
     def __init__(self, layer: str, feature_id: str) -> None:
         super().__init__(f"layer {layer}: no feature with id {feature_id!r}")
         self.layer = layer
         self.feature_id = feature_id
 
 
-class VersionNotFound(GeoplanError):
+class VersionNotFound(NotFound):
     def __init__(self, layer: str, feature_id: str, version: int) -> None:
         super().__init__(f"layer {layer}: feature {feature_id} has no recorded version {version}")
 
 
-class ChangeNotFound(GeoplanError):
+class ChangeNotFound(NotFound):
     def __init__(self, change_id: str) -> None:
         super().__init__(f"no change {change_id!r} in the change log")
 

@@ -13,7 +13,13 @@ from geoplan.cli.app import app
 from geoplan.errors import GeoplanError, ValidationFailed
 
 #: Command modules; each registers its commands on ``app`` when imported.
-COMMAND_MODULES = ("geoplan.cli.layers_cmd",)
+COMMAND_MODULES = (
+    "geoplan.cli.layers_cmd",
+    "geoplan.cli.serve_cmd",
+    "geoplan.cli.io_cmd",
+    "geoplan.cli.map_cmd",
+    "geoplan.cli.report_cmd",
+)
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)

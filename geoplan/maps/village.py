@@ -11,7 +11,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geoplan.analysis import AnalysisResult, status_label
-from geoplan.errors import GeoplanError
+from geoplan.errors import NotFound
 from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
 from geoplan.maps.basemaps import add_basemaps
 from geoplan.maps.compact import dumps
@@ -22,7 +22,7 @@ from geoplan.maps.overview import new_map
 from geoplan.maps.page import Legend
 
 
-class VillageNotFound(GeoplanError):
+class VillageNotFound(NotFound):
     def __init__(self, code: str) -> None:
         super().__init__(f"no village with code {code!r} in the villages layer")
         self.code = code

@@ -1,0 +1,374 @@
+"""Benchmark: geoplan's OGC API – Features next to pygeoapi (GeoJSON and GeoPackage backends), same data, same run.
+
+For each scale (default 12,000 and 120,000 building polygons on a ~20 km square near 111°E 30°N) it serves the
+layer from geoplan (uvicorn, one worker) and from pygeoapi 0.21 (its GeoJSON provider reading the same file, and
+its SQLiteGPKG provider reading a GeoPackage written from it), then measures, over identical requests:
+
+* a ~2 km × 2 km bbox query with limit=1000,
+* ``limit=10`` (first page, no filter),
+* a single item by id,
+* the full layer downloaded through GDAL's OAPIF driver (ogr2ogr, 10,000 features per page),
+
+printing p50/p95 latency and requests/s (4 concurrent clients, bounded request counts) and geoplan's ratio to
+pygeoapi's GeoPackage backend.  pygeoapi lives in its own venv so it cannot disturb the project's dependencies:
+
+    .venv/bin/python benchmarks/bench_api.py --setup          # creates .venv-bench with pygeoapi (once)
+    .venv/bin/python benchmarks/bench_api.py                  # both scales
+    .venv/bin/python benchmarks/bench_api.py --scales 120000 --no-geojson-backend
+
+The GeoPackage backend needs SQLite's SpatiaLite module (Debian: ``apt-get install libsqlite3-mod-spatialite``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import httpx
+import numpy as np
+import pyogrio
+from pyproj import Transformer
+
+from geoplan.layers.files import encode_collection
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_VENV = REPO / ".venv-bench"
+PYGEOAPI_VERSION = "0.21.0"
+#: A 20 km square in CGCS2000 / 3° GK CM 111°E metres; buildings are 12 m squares on a jittered grid.
+SIDE_M = 20_000.0
+GK = "EPSG:4546"
+ORIGIN = (490_000.0, 3_310_000.0)
+BBOX_M = 2_000.0
+CLIENTS = 4
+
+
+# ------------------------------------------------------------------------------------------------ data
+def building_features(n: int, seed: int = 7) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, SIDE_M, n) + ORIGIN[0]
+    y = rng.uniform(0, SIDE_M, n) + ORIGIN[1]
+    to_ll = Transformer.from_crs(GK, "OGC:CRS84", always_xy=True)
+    corners = [(0, 0), (12, 0), (12, 12), (0, 12), (0, 0)]
+    xs = np.stack([x + dx for dx, _ in corners], axis=1)
+    ys = np.stack([y + dy for _, dy in corners], axis=1)
+    lon, lat = to_ll.transform(xs, ys)
+    uses = ["residential", "public", "commercial", "other"]
+    out = []
+    for i in range(n):
+        ring = [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon[i], lat[i], strict=True)]
+        out.append(
+            {
+                "type": "Feature",
+                "id": f"building-{i:06d}",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "households": int(rng.integers(1, 4)),
+                    "population": int(rng.integers(1, 9)),
+                    "use": uses[i % 4],
+                    "has_tap": bool(i % 3),
+                    "version": 1,
+                    "updated_at": "2026-01-01T00:00:00Z",
+                },
+            }
+        )
+    return out
+
+
+def write_data(n: int, root: Path) -> tuple[Path, Path, Path]:
+    """The layer as geoplan's data dir (buildings.geojson) and as a GeoPackage for pygeoapi."""
+    data_dir = root / "data"
+    data_dir.mkdir(parents=True)
+    features = building_features(n)
+    geojson = data_dir / "buildings.geojson"
+    geojson.write_bytes(encode_collection("buildings", features))
+    frame = gpd.read_file(geojson, engine="pyogrio")
+    gpkg = root / "buildings.gpkg"
+    pyogrio.write_dataframe(frame, gpkg, layer="buildings", driver="GPKG", SPATIAL_INDEX="YES")
+    return data_dir, geojson, gpkg
+
+
+def bboxes(count: int, seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    to_ll = Transformer.from_crs(GK, "OGC:CRS84", always_xy=True)
+    out = []
+    for _ in range(count):
+        x0 = ORIGIN[0] + rng.uniform(0, SIDE_M - BBOX_M)
+        y0 = ORIGIN[1] + rng.uniform(0, SIDE_M - BBOX_M)
+        minx, miny, maxx, maxy = to_ll.transform_bounds(x0, y0, x0 + BBOX_M, y0 + BBOX_M)
+        out.append(f"{minx:.6f},{miny:.6f},{maxx:.6f},{maxy:.6f}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ servers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name: str, cmd: list[str], env: dict[str, str], probe: str, port: int) -> None:
+        self.name = name
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise RuntimeError(f"{name} exited: {err[-2000:]}")
+            try:
+                if httpx.get(self.url + probe, timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{name} did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start_geoplan(data_dir: Path) -> Server:
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "geoplan.api.app:create_app_from_env", "--factory"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+    return Server("geoplan", cmd, {"GEOPLAN_DATA_DIR": str(data_dir)}, "/conformance", port)
+
+
+PYGEOAPI_CONFIG = """
+server:
+  bind: {{host: 127.0.0.1, port: {port}}}
+  url: http://127.0.0.1:{port}
+  mimetype: application/json; charset=UTF-8
+  encoding: utf-8
+  languages: [en-US]
+  limits: {{default_items: 10, max_items: 10000}}
+  map: {{url: 'https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png', attribution: OSM}}
+logging: {{level: ERROR}}
+metadata:
+  identification:
+    {{title: bench, description: bench, keywords: [bench], keywords_type: theme, terms_of_service: none,
+     url: 'http://example.org'}}
+  license: {{name: CC-BY 4.0, url: 'https://creativecommons.org/licenses/by/4.0/'}}
+  provider: {{name: bench, url: 'http://example.org'}}
+  contact:
+    {{name: bench, position: bench, address: x, city: x, stateorprovince: x, postalcode: x, country: x, phone: x,
+     fax: x, email: x@example.org, url: 'http://example.org', hours: x, instructions: x, role: pointOfContact}}
+resources:
+{resources}
+"""
+
+PYGEOAPI_RESOURCE = """  {name}:
+    type: collection
+    title: {name}
+    description: {name}
+    keywords: [bench]
+    extents: {{spatial: {{bbox: [110.8, 29.8, 111.2, 30.2], crs: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84'}}}}
+    providers:
+      - type: feature
+        name: {provider}
+        data: {data}
+        id_field: id
+{extra}"""
+
+
+def start_pygeoapi(root: Path, geojson: Path | None, gpkg: Path) -> Server:
+    port = free_port()
+    resources = []
+    if geojson is not None:
+        resources.append(PYGEOAPI_RESOURCE.format(name="bjson", provider="GeoJSON", data=geojson, extra=""))
+    resources.append(
+        PYGEOAPI_RESOURCE.format(name="bgpkg", provider="SQLiteGPKG", data=gpkg, extra="        table: buildings\n")
+    )
+    config = root / "pygeoapi.yml"
+    config.write_text(PYGEOAPI_CONFIG.format(port=port, resources="".join(resources)))
+    openapi = root / "pygeoapi-openapi.yml"
+    env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    subprocess.run(
+        [str(BENCH_VENV / "bin" / "pygeoapi"), "openapi", "generate", str(config), "--output-file", str(openapi)],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    cmd = [str(BENCH_VENV / "bin" / "python"), "-m", "uvicorn", "pygeoapi.starlette_app:APP"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+    return Server("pygeoapi", cmd, env, "/conformance", port)
+
+
+# ------------------------------------------------------------------------------------------------ measuring
+@dataclass
+class Figures:
+    p50_ms: float
+    p95_ms: float
+    rps: float
+    n: int
+    #: Non-2xx answers while CLIENTS requests ran concurrently (pygeoapi's SQLite provider fails some).
+    errors: int = 0
+
+
+def measure(urls: list[str], warmup: int = 1) -> Figures:
+    """Latency of each URL sequentially, then throughput with CLIENTS concurrent clients over the same URLs."""
+    with httpx.Client(timeout=600) as http:
+        for url in urls[:warmup]:
+            http.get(url).raise_for_status()
+        lat = []
+        for url in urls:
+            t = time.perf_counter()
+            r = http.get(url)
+            lat.append((time.perf_counter() - t) * 1000)
+            r.raise_for_status()
+
+    def ok(http: httpx.Client, url: str) -> bool:
+        try:
+            return http.get(url).is_success
+        except httpx.TransportError:
+            return False
+
+    def worker(chunk: list[str]) -> int:
+        with httpx.Client(timeout=600) as http:
+            return sum(1 for url in chunk if not ok(http, url))
+
+    chunks = [urls[i::CLIENTS] for i in range(CLIENTS)]
+    t = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        errors = sum(pool.map(worker, chunks))
+    elapsed = time.perf_counter() - t
+    q = statistics.quantiles(lat, n=20) if len(lat) >= 2 else [lat[0]] * 19
+    return Figures(statistics.median(lat), q[18], len(urls) / elapsed, len(urls), errors)
+
+
+def gdal_download(url: str, layer: str, out: Path) -> float:
+    """Seconds for ogr2ogr to read the whole collection through OAPIF (10,000 per page); checks the count."""
+    t = time.perf_counter()
+    subprocess.run(
+        ["ogr2ogr", "-f", "GeoJSONSeq", str(out), f"OAPIF:{url}", layer, "-oo", "PAGE_SIZE=10000"],
+        check=True,
+        capture_output=True,
+        timeout=3600,
+    )
+    elapsed = time.perf_counter() - t
+    return elapsed
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+# ------------------------------------------------------------------------------------------------ main
+def setup_venv() -> None:
+    """Create .venv-bench (system site packages for GDAL's Python bindings) and install pygeoapi into it."""
+    if not (BENCH_VENV / "bin" / "python").exists():
+        subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(BENCH_VENV)], check=True)
+    subprocess.run(
+        [str(BENCH_VENV / "bin" / "pip"), "install", "-q", f"pygeoapi=={PYGEOAPI_VERSION}", "uvicorn", "starlette"],
+        check=True,
+    )
+
+
+def run_scale(n: int, args: argparse.Namespace) -> list[tuple[str, str, Figures | float]]:
+    rows: list[tuple[str, str, Figures | float]] = []
+    root = Path(tempfile.mkdtemp(prefix=f"geoplan-bench-{n}-"))
+    servers: list[Server] = []
+    try:
+        t = time.perf_counter()
+        data_dir, geojson, gpkg = write_data(n, root)
+        size = geojson.stat().st_size / 1e6
+        print(f"\n== {n:,} buildings ({size:.1f} MB GeoJSON) — data written in {time.perf_counter() - t:.1f} s")
+        geoplan = start_geoplan(data_dir)
+        servers.append(geoplan)
+        t = time.perf_counter()
+        httpx.get(f"{geoplan.url}/collections/buildings/items?limit=1", timeout=600).raise_for_status()
+        print(f"geoplan first request (parse + index): {time.perf_counter() - t:.2f} s")
+        pyg = start_pygeoapi(root, None if args.no_geojson_backend else geojson, gpkg)
+        servers.append(pyg)
+        targets = [("geoplan", geoplan.url, "buildings", args.requests)]
+        targets.append(("pygeoapi GeoPackage", pyg.url, "bgpkg", args.requests))
+        if not args.no_geojson_backend:
+            targets.append(("pygeoapi GeoJSON", pyg.url, "bjson", args.slow_requests))
+        rng = random.Random(5)
+        for name, base, coll, count in targets:
+            boxes = bboxes(count)
+            ids = [f"building-{rng.randrange(n):06d}" for _ in range(count)]
+            items = f"{base}/collections/{coll}/items"
+            rows.append((name, "bbox 2 km, limit=1000", measure([f"{items}?bbox={b}&limit=1000" for b in boxes])))
+            rows.append((name, "limit=10", measure([f"{items}?limit=10"] * count)))
+            rows.append((name, "single item", measure([f"{items}/{i}" for i in ids])))
+            print(f"  measured {name}")
+        if shutil.which("ogr2ogr") and not args.no_download:
+            for name, base, coll, _ in targets:
+                if name == "pygeoapi GeoJSON" and n > 20_000:
+                    continue  # one file re-read per 10,000-feature page: minutes, and the point is made above
+                out = root / f"{coll}.geojsonl"
+                seconds = gdal_download(base, coll, out)
+                got = count_lines(out)
+                if got != n:
+                    print(f"  WARNING: {name} full download returned {got} of {n} features")
+                rows.append((name, f"full layer via GDAL ({got:,} features)", seconds))
+        return rows
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def print_table(n: int, rows: list[tuple[str, str, Figures | float]]) -> None:
+    print(f"\n{'server':<22}{'request':<40}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>9}{'n':>5}{'errors*':>9}")
+    for server, request, fig in rows:
+        if isinstance(fig, Figures):
+            print(
+                f"{server:<22}{request:<40}{fig.p50_ms:>10.1f}{fig.p95_ms:>10.1f}{fig.rps:>9.1f}{fig.n:>5}"
+                f"{fig.errors:>9}"
+            )
+        else:
+            print(f"{server:<22}{request:<40}{fig * 1000:>10.0f}{'':>10}{'':>9}{1:>5}")
+    print(f"* non-2xx answers among the {CLIENTS} concurrent clients' requests (latencies are sequential, all 2xx)")
+    base = {req: fig for srv, req, fig in rows if srv == "pygeoapi GeoPackage"}
+    ours = {req: fig for srv, req, fig in rows if srv == "geoplan"}
+    print(f"\nratio pygeoapi GeoPackage / geoplan at {n:,} (higher = geoplan faster):")
+    for req, fig in ours.items():
+        other = base.get(req)
+        if other is None:
+            continue
+        a = fig.p50_ms if isinstance(fig, Figures) else fig
+        b = other.p50_ms if isinstance(other, Figures) else other
+        print(f"  {req:<40} {b / a:>8.1f}×")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--setup", action="store_true", help="create .venv-bench with pygeoapi, then run")
+    parser.add_argument("--scales", default="12000,120000", help="comma-separated feature counts")
+    parser.add_argument("--requests", type=int, default=40, help="requests per measurement (geoplan, GeoPackage)")
+    parser.add_argument("--slow-requests", type=int, default=4, help="requests per measurement, GeoJSON backend")
+    parser.add_argument("--no-geojson-backend", action="store_true", help="skip pygeoapi's (slow) GeoJSON backend")
+    parser.add_argument("--no-download", action="store_true", help="skip the full-layer GDAL downloads")
+    args = parser.parse_args(argv)
+    if args.setup:
+        setup_venv()
+    if not (BENCH_VENV / "bin" / "pygeoapi").exists():
+        print(f"pygeoapi venv missing: run with --setup (creates {BENCH_VENV})", file=sys.stderr)
+        return 2
+    for n in (int(s) for s in args.scales.split(",")):
+        print_table(n, run_scale(n, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

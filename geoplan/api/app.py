@@ -1,0 +1,83 @@
+"""App factory: settings and store on ``app.state``, routers mounted from one list, errors mapped in one table."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from geoplan.api.auth import TokenRegistry
+from geoplan.api.body import BodyLimitMiddleware
+from geoplan.api.problems import install_problem_handlers
+from geoplan.api.readmodel import ReadModel
+from geoplan.config import Settings, load_settings
+from geoplan.layers import LayerStore
+
+#: Router modules (each exposes ``router``), mounted in this order.  Another resource = one more line here.
+#: A module may also define ``openapi_paths(catalogue) -> dict`` (OpenAPI 3.0 path items) to appear in /api.
+ROUTERS: tuple[str, ...] = (
+    "geoplan.api.routes.landing",
+    "geoplan.api.routes.collections",
+    "geoplan.api.routes.items",
+    "geoplan.api.routes.analysis",
+    "geoplan.api.routes.maps",
+    "geoplan.api.routes.transfer",
+)
+
+
+log = logging.getLogger("geoplan.api")
+
+
+def _warm(readmodel: ReadModel) -> None:
+    """Index every layer in the background, so the first request for a large layer does not pay the parse."""
+    for name in readmodel.store.layer_names:
+        try:
+            readmodel.index(name)
+        except Exception as exc:  # a broken file is reported when a request asks for it
+            log.warning("could not index %s at start-up: %s", name, exc)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    threading.Thread(target=_warm, args=(app.state.readmodel,), name="geoplan-warm", daemon=True).start()
+    yield
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the API over ``settings.data_dir``; nothing is read from the environment here."""
+    app = FastAPI(
+        title="geoplan — 乡村基础设施规划 OGC API – Features",
+        version="1.0.0",
+        # /api serves our own OpenAPI 3.0 document; FastAPI's 3.1 one would confuse GDAL and validators.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = LayerStore(settings.data_dir)
+    app.state.readmodel = ReadModel(app.state.store)
+    app.state.tokens = TokenRegistry.from_settings(settings)
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Accept"],
+            expose_headers=["ETag", "Location", "Content-Crs"],
+        )
+    for module in ROUTERS:
+        app.include_router(importlib.import_module(module).router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (each worker process builds its app from ``GEOPLAN_*``)."""
+    return create_app(load_settings())

@@ -1,0 +1,290 @@
+"""Features of a collection: query (Part 1–3) and create/replace/update/delete (Part 4) with ETag locking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import shapely.geometry
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from geoplan.api.body import json_body
+from geoplan.api.crs import CRS84, geometry_to_crs84, parse_crs, transform_geometry
+from geoplan.api.deps import PlannerDep, ReaderDep, ReadModelDep, SettingsDep, StoreDep
+from geoplan.api.formats import GEOJSON, HTML, JSON, Lang, base_url, json_response, lang_of, link, wants_html
+from geoplan.api.html import render
+from geoplan.api.items_query import parse_items_query, reject_unknown, run_query, single
+from geoplan.api.problems import ApiProblem, bad_request
+from geoplan.api.readmodel import LayerIndex
+from geoplan.config import Settings
+from geoplan.errors import FeatureNotFound, Problem, ValidationFailed
+from geoplan.layers import Catalogue, LayerSpec
+
+router = APIRouter()
+
+
+def etag(feature: dict[str, Any]) -> str:
+    return f'"{int(feature["properties"].get("version", 1))}"'
+
+
+def feature_headers(feature: dict[str, Any], crs: str = CRS84) -> dict[str, str]:
+    return {"ETag": etag(feature), "Content-Crs": f"<{crs}>"}
+
+
+def parse_if_match(request: Request, settings: Settings) -> int | None:
+    """The version an If-Match names; 428 when required and missing; an ETag we never issued can never match."""
+    header = request.headers.get("if-match")
+    if header is None:
+        if settings.require_if_match:
+            raise ApiProblem(428, "Precondition required", "send If-Match with the feature's ETag (GET it first)")
+        return None
+    value = header.strip()
+    if value == "*":
+        return None
+    if value.startswith("W/"):
+        value = value[2:]
+    try:
+        return int(value.strip('"'))
+    except ValueError:
+        raise ApiProblem(412, "Precondition failed", f"If-Match {header!r} does not match any version") from None
+
+
+def labelled(catalogue: Catalogue, spec: LayerSpec, props: dict[str, Any], lang: Lang) -> dict[str, str]:
+    """Property values as a planner reads them: enum labels in the chosen language, blanks for missing."""
+    out: dict[str, str] = {}
+    for f in spec.fields:
+        value = props.get(f.name)
+        if value is None:
+            out[f.name] = ""
+        elif f.enum is not None:
+            out[f.name] = catalogue.enum_label(f.enum, str(value), lang)
+        else:
+            out[f.name] = f"{value}{f.unit or ''}" if f.unit and f.type in ("integer", "number") else str(value)
+    return out
+
+
+def _encoded(index: LayerIndex, rows: Any, crs: str) -> list[bytes]:
+    if crs == CRS84:
+        return [index.encoded[i] for i in rows]
+    out = []
+    for i in rows:
+        feature = index.features[i]
+        out.append(orjson.dumps({**feature, "geometry": transform_geometry(feature["geometry"], crs)}))
+    return out
+
+
+@router.get("/collections/{layer}/items")
+def items(
+    layer: str, request: Request, store: StoreDep, readmodel: ReadModelDep, settings: SettingsDep, _: ReaderDep
+) -> Response:
+    """Features of a layer, filtered by bbox, datetime, properties and CQL2, sorted and paged."""
+    spec = store.spec(layer)
+    q = parse_items_query(
+        request.query_params, spec, {k: store.catalogue.enum_values(k) for k in store.catalogue.enums}
+    )
+    html = wants_html(request)
+    lang = lang_of(request, settings)
+    index = readmodel.index(layer)
+    rows = run_query(index, q)
+    matched = len(rows)
+    page = rows[q.offset : q.offset + q.limit]
+    next_url = prev_url = None
+    if q.offset + len(page) < matched:
+        next_url = str(request.url.include_query_params(offset=q.offset + len(page), limit=q.limit))
+    if q.offset > 0:
+        prev_url = str(request.url.include_query_params(offset=max(0, q.offset - q.limit), limit=q.limit))
+    if html:
+        feats = [index.features[i] for i in page]
+        fields = [{"name": f.name, "title": f.title(lang)} for f in spec.fields if not f.readonly]
+        shown = [{"id": f["id"], "labels": labelled(store.catalogue, spec, f["properties"], lang)} for f in feats]
+        return render(
+            "items.html",
+            title=spec.title(lang),
+            layer=layer,
+            features=shown,
+            fields=fields,
+            matched=matched,
+            next=next_url,
+            prev=prev_url,
+            base=base_url(request),
+            lang=lang,
+        )
+    links = [
+        link(str(request.url), "self", GEOJSON, spec.title(lang)),
+        link(str(request.url.include_query_params(f="html")), "alternate", HTML, spec.title(lang)),
+        link(f"{base_url(request)}/collections/{layer}", "collection", JSON, spec.title(lang)),
+    ]
+    if next_url:
+        links.append(link(next_url, "next", GEOJSON, "下一页 Next page"))
+    if prev_url:
+        links.append(link(prev_url, "prev", GEOJSON, "上一页 Previous page"))
+    tail = {
+        "numberMatched": matched,
+        "numberReturned": len(page),
+        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": links,
+    }
+    body = b"".join(
+        (
+            b'{"type":"FeatureCollection","features":[',
+            b",".join(_encoded(index, page, q.crs)),
+            b"],",
+            orjson.dumps(tail)[1:],
+        )
+    )
+    return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{q.crs}>"})
+
+
+def _feature_response(
+    request: Request, layer: str, feature: dict[str, Any], crs: str = CRS84, status: int = 200
+) -> Response:
+    base = base_url(request)
+    url = f"{base}/collections/{layer}/items/{feature['id']}"
+    out = dict(feature)
+    if crs != CRS84:
+        out["geometry"] = transform_geometry(feature["geometry"], crs)
+    out["links"] = [
+        link(url, "self", GEOJSON),
+        link(f"{url}?f=html", "alternate", HTML),
+        link(f"{base}/collections/{layer}", "collection", JSON),
+    ]
+    return json_response(out, media_type=GEOJSON, status=status, headers=feature_headers(feature, crs))
+
+
+@router.get("/collections/{layer}/items/{feature_id}")
+def item(
+    layer: str,
+    feature_id: str,
+    request: Request,
+    store: StoreDep,
+    readmodel: ReadModelDep,
+    settings: SettingsDep,
+    _: ReaderDep,
+) -> Response:
+    """One feature, with its version as ETag."""
+    reject_unknown(request.query_params, ("f", "lang", "crs"))
+    crs = parse_crs(single(request.query_params, "crs"), "crs")
+    index = readmodel.index(layer)  # built from the file as it is now: its positions are authoritative
+    pos = index.position.get(feature_id)
+    if pos is None:
+        raise FeatureNotFound(layer, feature_id)
+    feature = index.features[pos]
+    if wants_html(request):
+        spec = store.spec(layer)
+        lang = lang_of(request, settings)
+        fields = [{"name": f.name, "title": f.title(lang)} for f in spec.fields]
+        shown = [{"id": feature["id"], "labels": labelled(store.catalogue, spec, feature["properties"], lang)}]
+        return render(
+            "items.html",
+            title=f"{spec.title(lang)} {feature_id}",
+            layer=layer,
+            features=shown,
+            fields=fields,
+            matched=1,
+            next=None,
+            prev=None,
+            base=base_url(request),
+            lang=lang,
+        )
+    return _feature_response(request, layer, feature, crs)
+
+
+def _reject_boolean_coordinates(layer: str, geometry: Any) -> None:
+    """JSON true/false are Python ints, so the store's number check lets them through as 1/0; stop them here."""
+
+    def has_bool(value: Any) -> bool:
+        return isinstance(value, bool) or (isinstance(value, list) and any(has_bool(v) for v in value))
+
+    if isinstance(geometry, dict) and has_bool(geometry.get("coordinates")):
+        raise ValidationFailed([Problem(layer, None, "geometry", "coordinates must be numbers, not true/false")])
+
+
+def _incoming_feature(request: Request, layer: str, body: Any, path_id: str | None = None) -> dict[str, Any]:
+    """A request body that must be one GeoJSON Feature; geometry moved to CRS84 if Content-Crs says otherwise."""
+    if not isinstance(body, dict) or body.get("type") != "Feature":
+        kind = body.get("type") if isinstance(body, dict) else type(body).__name__
+        raise bad_request(f"send one GeoJSON Feature (type 'Feature'), not {kind!r}")
+    if path_id is not None and body.get("id") is not None and str(body["id"]) != path_id:
+        raise bad_request(f"feature id {body['id']!r} in the body differs from {path_id!r} in the URL")
+    _reject_boolean_coordinates(layer, body.get("geometry"))
+    source = request.headers.get("content-crs")
+    if source:
+        crs = parse_crs(source.strip().strip("<>"), "Content-Crs")
+        geometry = body.get("geometry")
+        if crs != CRS84 and isinstance(geometry, dict):
+            try:
+                moved = geometry_to_crs84(shapely.geometry.shape(geometry), crs)
+            except Exception as exc:  # malformed coordinates: let the store's validation name them
+                raise bad_request(f"geometry could not be read in {crs}: {exc}") from exc
+            body = {**body, "geometry": shapely.geometry.mapping(moved)}
+    return body
+
+
+@router.post("/collections/{layer}/items", status_code=201)
+async def create_item(layer: str, request: Request, store: StoreDep, who: PlannerDep) -> Response:
+    """Add a feature (validated by the store); 201 with its Location and ETag."""
+    reject_unknown(request.query_params, ())
+    store.spec(layer)
+    feature = _incoming_feature(request, layer, await json_body(request))
+    created = await _run(store.insert, layer, feature, actor=who.name)
+    response = _feature_response(request, layer, created, status=201)
+    response.headers["Location"] = f"{base_url(request)}/collections/{layer}/items/{created['id']}"
+    return response
+
+
+@router.put("/collections/{layer}/items/{feature_id}")
+async def replace_item(
+    layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
+) -> Response:
+    """Replace a feature; If-Match (its ETag) guards against overwriting someone else's edit."""
+    reject_unknown(request.query_params, ())
+    store.spec(layer)
+    if_match = parse_if_match(request, settings)
+    feature = _incoming_feature(request, layer, await json_body(request), feature_id)
+    replaced = await _run(store.replace, layer, feature_id, feature, if_match=if_match, actor=who.name)
+    return _feature_response(request, layer, replaced)
+
+
+@router.patch("/collections/{layer}/items/{feature_id}")
+async def update_item(
+    layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
+) -> Response:
+    """Change part of a feature with a JSON Merge Patch (RFC 7396); null removes a property."""
+    reject_unknown(request.query_params, ())
+    store.spec(layer)
+    if_match = parse_if_match(request, settings)
+    patch = await json_body(request)
+    if not isinstance(patch, dict):
+        raise bad_request('a merge patch is a JSON object, e.g. {"properties": {"status": "completed"}}')
+    unknown = sorted(set(patch) - {"type", "id", "geometry", "properties"})
+    if unknown:
+        raise bad_request(f"a feature has no member {', '.join(unknown)}; patch geometry and/or properties")
+    if patch.get("id") is not None and str(patch["id"]) != feature_id:
+        raise bad_request("a feature's id cannot be changed")
+    patch = {k: v for k, v in patch.items() if k in ("geometry", "properties")}
+    if "geometry" in patch and patch["geometry"] is None:
+        raise bad_request("every feature needs a geometry; it cannot be removed")
+    patch = _incoming_feature(request, layer, {"type": "Feature", **patch}) if "geometry" in patch else patch
+    patch.pop("type", None)
+    updated = await _run(store.patch, layer, feature_id, patch, if_match=if_match, actor=who.name)
+    return _feature_response(request, layer, updated)
+
+
+@router.delete("/collections/{layer}/items/{feature_id}", status_code=204)
+async def delete_item(
+    layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
+) -> Response:
+    """Delete a feature (recorded in the change log, so it can be restored)."""
+    reject_unknown(request.query_params, ())
+    store.spec(layer)
+    if_match = parse_if_match(request, settings)
+    await _run(store.delete, layer, feature_id, if_match=if_match, actor=who.name)
+    return Response(status_code=204)
+
+
+async def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Store writes block on a file lock and fsync: run them off the event loop."""
+    return await run_in_threadpool(fn, *args, **kwargs)

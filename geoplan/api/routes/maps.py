@@ -1,0 +1,98 @@
+"""Live maps (/maps/...) built from the store on each request, and the vendored browser assets they load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from geoplan.api.deps import ReaderDep, SettingsDep, StoreDep
+from geoplan.api.problems import ApiProblem
+from geoplan.config import Settings
+from geoplan.maps.assets import LIVE_BASE_URL, find_assets_dir, vendor_file
+from geoplan.maps.basemaps import BASEMAPS
+from geoplan.maps.drawing import DrawingPanel
+from geoplan.maps.save import render_html
+from geoplan.maps.township import TownshipMaps
+from geoplan.maps.village import VillageNotFound
+
+router = APIRouter(tags=["maps"])
+
+BasemapQuery = Annotated[str, Query(pattern="^(" + "|".join(BASEMAPS) + ")$", description="Basemap")]
+LangQuery = Annotated[str | None, Query(pattern="^(zh|en)$", description="Label language")]
+
+
+def _maps(request: Request, store: StoreDep, settings: Settings, basemap: str, lang: str | None) -> TownshipMaps:
+    if lang is not None:
+        settings = settings.with_overrides(lang=lang)
+    return TownshipMaps(store, settings, basemap=basemap)
+
+
+def _assets_dir(settings: Settings) -> Path:
+    return find_assets_dir(settings.assets_dir)
+
+
+def _page(m: object, maps: TownshipMaps, request: Request, drawing: bool) -> HTMLResponse:
+    if drawing:
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        DrawingPanel(maps.store.catalogue, lang=maps.settings.lang, api=root).add_to(m)  # type: ignore[arg-type]
+    return HTMLResponse(render_html(m, LIVE_BASE_URL))  # type: ignore[arg-type]
+
+
+@router.get("/maps/overview", response_class=HTMLResponse)
+async def overview_map(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: ReaderDep,
+    basemap: BasemapQuery = "osm",
+    lang: LangQuery = None,
+) -> HTMLResponse:
+    """Township overview map with the drawing panel (planners save new features through the API)."""
+    maps = _maps(request, store, settings, basemap, lang)
+    return _page(await run_in_threadpool(maps.overview), maps, request, drawing=True)
+
+
+@router.get("/maps/gaps", response_class=HTMLResponse)
+async def gap_map(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: ReaderDep,
+    basemap: BasemapQuery = "osm",
+    lang: LangQuery = None,
+) -> HTMLResponse:
+    """Villages coloured by composite score or one indicator, baseline or plan."""
+    maps = _maps(request, store, settings, basemap, lang)
+    return _page(await run_in_threadpool(maps.gaps), maps, request, drawing=False)
+
+
+@router.get("/maps/villages/{code}", response_class=HTMLResponse)
+async def village_map(
+    code: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: ReaderDep,
+    basemap: BasemapQuery = "osm",
+    lang: LangQuery = None,
+) -> HTMLResponse:
+    """One village zoomed in, with its projects and indicator table."""
+    maps = _maps(request, store, settings, basemap, lang)
+    try:
+        m = await run_in_threadpool(maps.village, code)
+    except VillageNotFound as exc:
+        raise ApiProblem(404, "Village not found", str(exc)) from exc
+    return _page(m, maps, request, drawing=True)
+
+
+@router.get(LIVE_BASE_URL + "/{path:path}", include_in_schema=False)
+async def vendor_asset(path: str, settings: SettingsDep) -> FileResponse:
+    """A vendored script, stylesheet, font or image (only files a map loads; nothing else under node_modules)."""
+    file = vendor_file(_assets_dir(settings), path)
+    if file is None:
+        raise ApiProblem(404, "Not found", f"no map asset {path!r}")
+    return FileResponse(file, headers={"Cache-Control": "public, max-age=86400"})

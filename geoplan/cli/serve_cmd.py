@@ -1,0 +1,58 @@
+"""``geoplan serve``: the OGC API – Features (and analysis) web API under uvicorn."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from geoplan.cli.app import app
+from geoplan.cli.options import DataDirOpt, settings_from, store_from
+
+console = Console()
+#: uvicorn's factory; every worker process builds its own app from the GEOPLAN_* environment.
+APP_FACTORY = "geoplan.api.app:create_app_from_env"
+
+
+def auth_notice(tokens_env: str, tokens_file: Path | None) -> str:
+    """How writes are authorised on this server (printed at start; no default secret ever grants writes)."""
+    configured = [e.split(":", 1)[0] for e in tokens_env.split(",") if e.strip()]
+    if "planner" in configured or tokens_file is not None:
+        source = f"token file {tokens_file}" if tokens_file else "GEOPLAN_TOKENS"
+        return f"写入需要规划员令牌 Writes need a planner token (from {source}): 'Authorization: Bearer <token>'."
+    example = secrets.token_urlsafe(18)
+    return (
+        "只读 Read-only: no planner token is configured, so every write gets 401. To allow edits, restart with e.g.\n"
+        f"  GEOPLAN_TOKENS='planner:yourname:{example}' geoplan serve\n"
+        "(or GEOPLAN_TOKENS_FILE=tokens.toml with [[tokens]] name/role/sha256 entries)."
+    )
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (the store locks files for writes).")] = 1,
+    tokens_file: Annotated[
+        Path | None, typer.Option("--tokens-file", help="TOML token file (default: $GEOPLAN_TOKENS_FILE).")
+    ] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Serve the layers as OGC API – Features (default: the bundled demo on http://127.0.0.1:8000)."""
+    import uvicorn
+
+    from geoplan.api.auth import TokenRegistry
+
+    settings = settings_from(data_dir, tokens_path=tokens_file)
+    store_from(settings)  # fail now, with one clear line, if the data directory is missing
+    TokenRegistry.from_settings(settings)  # a malformed token entry should stop the start, not every request
+    os.environ["GEOPLAN_DATA_DIR"] = str(settings.data_dir.resolve())
+    if settings.tokens_path is not None:
+        os.environ["GEOPLAN_TOKENS_FILE"] = str(settings.tokens_path.resolve())
+    console.print(f"geoplan: serving {settings.data_dir} on http://{host}:{port}/ (OpenAPI: /api)", highlight=False)
+    console.print(auth_notice(settings.tokens_env, settings.tokens_path), highlight=False, markup=False, soft_wrap=True)
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info")

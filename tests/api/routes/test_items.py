@@ -1,0 +1,349 @@
+"""Items: queries answered exactly on the 1 km grid, and writes that are validated, locked and authorised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from shapely.geometry import LineString, Point, Polygon, mapping
+
+from geoplan.layers import LayerStore
+from tests.api.conftest import PLANNER, VIEWER, feature, grid_box, layer_bytes, lonlat
+
+GEOJSON = "application/geo+json"
+PROBLEM = "application/problem+json"
+
+
+def ids(response) -> list[str]:
+    return [f["id"] for f in response.json()["features"]]
+
+
+def bbox_param(b: tuple[float, float, float, float]) -> str:
+    return ",".join(f"{v:.9f}" for v in b)
+
+
+# ------------------------------------------------------------------ reads
+
+
+def test_items_are_geojson_with_exact_counts(client: TestClient) -> None:
+    r = client.get("/collections/roads/items")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == GEOJSON
+    body = r.json()
+    assert body["type"] == "FeatureCollection"
+    assert (body["numberMatched"], body["numberReturned"]) == (4, 4)
+    assert ids(r) == ["road-1", "road-2", "road-3", "road-4"]
+    assert r.headers["content-crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+
+
+def test_unknown_query_parameter_is_400(client: TestClient) -> None:
+    r = client.get("/collections/roads/items", params={"foo": "1"})
+    assert r.status_code == 400
+    assert r.headers["content-type"] == PROBLEM
+    assert "foo" in r.json()["detail"]
+
+
+def test_bbox_selects_features_intersecting_it(client: TestClient) -> None:
+    # The middle village's square (1–2 km) touches road-2 only; 2.05–2.95 km × 0.1–0.3 km holds road-4 only.
+    r = client.get("/collections/roads/items", params={"bbox": bbox_param(grid_box(1050, 400, 1950, 600))})
+    assert ids(r) == ["road-2"]
+    r = client.get("/collections/roads/items", params={"bbox": bbox_param(grid_box(2050, 100, 2950, 300))})
+    assert ids(r) == ["road-4"]
+    r = client.get("/collections/settlements/items", params={"bbox": bbox_param(grid_box(0, 0, 3000, 500))})
+    assert ids(r) == ["settlement-11", "settlement-21", "settlement-31"]
+
+
+def test_bbox_crs_epsg4326_is_lat_lon(client: TestClient) -> None:
+    minx, miny, maxx, maxy = grid_box(1050, 400, 1950, 600)
+    r = client.get(
+        "/collections/roads/items",
+        params={"bbox": bbox_param((miny, minx, maxy, maxx)), "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/4326"},
+    )
+    assert ids(r) == ["road-2"]
+
+
+@pytest.mark.parametrize("crs", ["EPSG/0/4326", "EPSG/0/4490"])
+def test_crs_output_swaps_to_lat_lon(client: TestClient, crs: str) -> None:
+    uri = f"http://www.opengis.net/def/crs/{crs}"
+    r = client.get("/collections/facilities/items/facility-1", params={"crs": uri})
+    assert r.status_code == 200
+    assert r.headers["content-crs"] == f"<{uri}>"
+    lon, lat = lonlat(Point(500, 500)).coords[0]
+    assert r.json()["geometry"]["coordinates"] == pytest.approx([lat, lon], abs=1e-6)
+    r = client.get("/collections/facilities/items", params={"crs": uri, "kind": "clinic"})
+    assert r.json()["features"][0]["geometry"]["coordinates"] == pytest.approx([lat, lon], abs=1e-6)
+
+
+def test_unsupported_crs_is_400(client: TestClient) -> None:
+    r = client.get("/collections/roads/items", params={"crs": "EPSG:3857"})
+    assert r.status_code == 400
+
+
+def test_paging_links_cover_every_feature_once(client: TestClient) -> None:
+    seen: list[str] = []
+    url: str | None = "/collections/settlements/items?limit=4"
+    pages = 0
+    while url:
+        body = client.get(url).json()
+        assert body["numberMatched"] == 6
+        seen += [f["id"] for f in body["features"]]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+        pages += 1
+    assert pages == 2
+    assert sorted(seen) == sorted({f"settlement-{i}{j}" for i in (1, 2, 3) for j in (1, 2)})
+    last = client.get("/collections/settlements/items?limit=4&offset=4").json()
+    assert last["numberReturned"] == 2
+    assert any(link["rel"] == "prev" for link in last["links"])
+
+
+def test_limit_above_maximum_is_capped_not_rejected(client: TestClient) -> None:
+    r = client.get("/collections/roads/items", params={"limit": 1_000_000})
+    assert r.status_code == 200 and r.json()["numberReturned"] == 4
+    assert client.get("/collections/roads/items", params={"limit": 0}).status_code == 400
+
+
+def test_property_filters_and_datetime(client: TestClient) -> None:
+    assert ids(client.get("/collections/roads/items", params={"status": "planned"})) == ["road-2", "road-3"]
+    assert ids(client.get("/collections/roads/items", params={"year": 2026})) == ["road-2", "road-4"]
+    assert ids(client.get("/collections/roads/items", params={"datetime": "2026-06-01"})) == ["road-2", "road-4"]
+    assert ids(client.get("/collections/roads/items", params={"datetime": "2016/.."})) == ["road-2", "road-3", "road-4"]
+    assert ids(client.get("/collections/roads/items", params={"datetime": "../2015-12-31T00:00:00Z"})) == ["road-1"]
+    assert client.get("/collections/roads/items", params={"status": "dreaming"}).status_code == 400
+    assert client.get("/collections/roads/items", params={"year": "soon"}).status_code == 400
+    # Reference layers have no project year: datetime is not one of their parameters.
+    assert client.get("/collections/villages/items", params={"datetime": "2026"}).status_code == 400
+
+
+def test_sortby(client: TestClient) -> None:
+    assert ids(client.get("/collections/roads/items", params={"sortby": "-year,name"})) == [
+        "road-3",
+        "road-2",
+        "road-4",
+        "road-1",
+    ]
+    assert client.get("/collections/roads/items", params={"sortby": "colour"}).status_code == 400
+
+
+def test_cql2_text_filter_returns_exactly_the_matching_features(client: TestClient) -> None:
+    r = client.get("/collections/roads/items", params={"filter": "status='planned' AND year=2026"})
+    assert r.status_code == 200
+    assert ids(r) == ["road-2"]
+    assert r.json()["numberMatched"] == 1
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("status = 'planned' OR road_class = 'group'", ["road-2", "road-3", "road-4"]),
+        ("NOT status = 'planned'", ["road-1", "road-4"]),
+        ("name LIKE '路%' AND year > 2015", ["road-2", "road-3", "road-4"]),
+        ("year BETWEEN 2016 AND 2026", ["road-2", "road-4"]),
+        ("surface IN ('gravel', 'earth')", ["road-2", "road-4"]),
+        ("note IS NULL AND year < 2016", ["road-1"]),
+    ],
+)
+def test_cql2_text_operators(client: TestClient, expr: str, expected: list[str]) -> None:
+    r = client.get("/collections/roads/items", params={"filter": expr})
+    assert r.status_code == 200, r.text
+    assert ids(r) == expected
+
+
+def test_cql2_spatial_filter_in_text_and_json(client: TestClient) -> None:
+    square = lonlat(Polygon([(2000, 0), (3000, 0), (3000, 1000), (2000, 1000)]))
+    r = client.get("/collections/roads/items", params={"filter": f"S_INTERSECTS(geometry, {square.wkt})"})
+    assert ids(r) == ["road-3", "road-4"]
+    cql_json = {
+        "op": "and",
+        "args": [
+            {"op": "s_intersects", "args": [{"property": "geometry"}, mapping(square)]},
+            {"op": "=", "args": [{"property": "status"}, "planned"]},
+        ],
+    }
+    r = client.get(
+        "/collections/roads/items", params={"filter": orjson.dumps(cql_json).decode(), "filter-lang": "cql2-json"}
+    )
+    assert ids(r) == ["road-3"]
+
+
+@pytest.mark.parametrize(
+    "expr", ["colour = 'red'", "year = 'soon'", "status =", "year LIKE '20%'", "upper(name) = 'A'"]
+)
+def test_bad_filters_are_400_naming_the_problem(client: TestClient, expr: str) -> None:
+    r = client.get("/collections/roads/items", params={"filter": expr})
+    assert r.status_code == 400
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["detail"].startswith("filter")
+
+
+def test_single_item_has_etag_and_404_for_unknown(client: TestClient) -> None:
+    r = client.get("/collections/roads/items/road-1")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == GEOJSON
+    assert r.headers["etag"] == '"1"'
+    assert r.json()["properties"]["name"] == "路1"
+    r = client.get("/collections/roads/items/road-999")
+    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+    assert client.get("/collections/nowhere/items").status_code == 404
+
+
+def test_html_listing_uses_chinese_labels(client: TestClient) -> None:
+    r = client.get("/collections/roads/items", params={"f": "html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "规划" in r.text and "村道" in r.text  # status and road_class enum labels
+    r = client.get("/collections/roads/items", params={"f": "html", "lang": "en"})
+    assert "Planned" in r.text and "Village road" in r.text
+
+
+# ------------------------------------------------------------------ writes
+
+
+def new_road(**props) -> dict:
+    f = feature(LineString([(100, 100), (400, 300)]), name="新路", status="planned", year=2027)
+    f["properties"].update(road_class="village", surface="paved", **props)
+    return f
+
+
+def test_post_creates_with_location_and_etag_and_records_the_actor(client: TestClient, grid_dir: Path) -> None:
+    r = client.post("/collections/roads/items", json=new_road(), headers=PLANNER)
+    assert r.status_code == 201, r.text
+    fid = r.json()["id"]
+    assert r.headers["location"].endswith(f"/collections/roads/items/{fid}")
+    assert r.headers["etag"] == '"1"'
+    assert client.get(f"/collections/roads/items/{fid}").json()["properties"]["name"] == "新路"
+    assert client.get("/collections/roads/items").json()["numberMatched"] == 5
+    assert LayerStore(grid_dir).changes("roads")[-1].actor == "alice"
+    # The village code is filled from the geometry: the new road lies in village 1.
+    assert r.json()["properties"]["village_code"] == "420000000001"
+
+
+def _bad_bodies() -> dict[str, tuple[bytes, str]]:
+    bowtie = feature(Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000), (0, 0)]), name="x", status="planned")
+    bowtie["properties"].update(designation="green_beautiful")
+    far = new_road()
+    far["geometry"] = {"type": "LineString", "coordinates": [[200.0, 30.0], [200.1, 30.0]]}
+    extra = new_road(colour="red")
+    missing = new_road()
+    del missing["properties"]["road_class"]
+    wrong_type = new_road()
+    wrong_type["geometry"] = {"type": "Point", "coordinates": [111.0, 30.0]}
+    return {
+        "self-intersecting polygon": (orjson.dumps(bowtie), "eco_villages"),
+        "lon 200": (orjson.dumps(far), "roads"),
+        "unknown property": (orjson.dumps(extra), "roads"),
+        "missing required field": (orjson.dumps(missing), "roads"),
+        "wrong geometry type": (orjson.dumps(wrong_type), "roads"),
+        "not JSON": (b'{"type": "Feature", "geometry": ', "roads"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "mentions"),
+    [
+        ("self-intersecting polygon", 422, "geometry"),
+        ("lon 200", 422, "geometry"),
+        ("unknown property", 422, "colour"),
+        ("missing required field", 422, "road_class"),
+        ("wrong geometry type", 422, "geometry"),
+        ("not JSON", 400, "JSON"),
+    ],
+)
+def test_bad_posts_are_problem_json_and_change_nothing(
+    client: TestClient, grid_dir: Path, case: str, status: int, mentions: str
+) -> None:
+    body, layer = _bad_bodies()[case]
+    before = layer_bytes(grid_dir)
+    r = client.post(
+        f"/collections/{layer}/items", content=body, headers={**PLANNER, "Content-Type": "application/geo+json"}
+    )
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    problem = r.json()
+    assert mentions in problem["detail"] or any(p["field"] == mentions for p in problem.get("problems", []))
+    assert layer_bytes(grid_dir) == before
+
+
+def test_twenty_megabyte_body_is_413_and_changes_nothing(client: TestClient, grid_dir: Path) -> None:
+    before = layer_bytes(grid_dir)
+    big = new_road(note="x" * (20 * 1024 * 1024))
+    r = client.post("/collections/roads/items", content=orjson.dumps(big), headers=PLANNER)
+    assert r.status_code == 413
+    assert r.headers["content-type"] == PROBLEM
+    assert layer_bytes(grid_dir) == before
+
+
+def test_writes_need_a_planner_token(client: TestClient, grid_dir: Path) -> None:
+    before = layer_bytes(grid_dir)
+    r = client.post("/collections/roads/items", json=new_road())
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert client.post("/collections/roads/items", json=new_road(), headers=VIEWER).status_code == 403
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert client.delete("/collections/roads/items/road-1", headers=bad).status_code == 401
+    assert client.delete("/collections/roads/items/road-1", headers=VIEWER).status_code == 403
+    assert layer_bytes(grid_dir) == before
+
+
+def test_put_with_stale_etag_is_412_and_current_etag_succeeds(client: TestClient, grid_dir: Path) -> None:
+    current = client.get("/collections/roads/items/road-2")
+    etag = current.headers["etag"]
+    body = current.json()
+    body.pop("links")
+    body["properties"]["status"] = "completed"
+    before = layer_bytes(grid_dir)
+    r = client.put("/collections/roads/items/road-2", json=body, headers={**PLANNER, "If-Match": '"7"'})
+    assert r.status_code == 412 and r.headers["content-type"] == PROBLEM
+    assert layer_bytes(grid_dir) == before
+    r = client.put("/collections/roads/items/road-2", json=body, headers={**PLANNER, "If-Match": etag})
+    assert r.status_code == 200, r.text
+    assert r.headers["etag"] == '"2"'
+    assert r.json()["properties"]["status"] == "completed"
+    # The old ETag is now stale.
+    r = client.put("/collections/roads/items/road-2", json=body, headers={**PLANNER, "If-Match": etag})
+    assert r.status_code == 412
+
+
+def test_patch_is_a_json_merge_patch(client: TestClient) -> None:
+    r = client.patch(
+        "/collections/roads/items/road-1",
+        content=orjson.dumps({"properties": {"surface": "gravel", "year": None}}),
+        headers={**PLANNER, "Content-Type": "application/merge-patch+json", "If-Match": '"1"'},
+    )
+    assert r.status_code == 200, r.text
+    props = r.json()["properties"]
+    assert props["surface"] == "gravel" and "year" not in props and props["name"] == "路1"
+    assert r.headers["etag"] == '"2"'
+    r = client.patch("/collections/roads/items/road-1", json={"properties": {"surface": "tarmac"}}, headers=PLANNER)
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["field"] == "surface"
+
+
+def test_delete_then_404(client: TestClient) -> None:
+    assert client.delete("/collections/roads/items/road-4", headers=PLANNER).status_code == 204
+    assert client.get("/collections/roads/items/road-4").status_code == 404
+    assert client.delete("/collections/roads/items/road-4", headers=PLANNER).status_code == 404
+
+
+def test_if_match_can_be_made_mandatory(grid_settings) -> None:
+    from geoplan.api import create_app
+
+    strict = TestClient(create_app(grid_settings.with_overrides(require_if_match=True)))
+    r = strict.delete("/collections/roads/items/road-1", headers=PLANNER)
+    assert r.status_code == 428
+    assert strict.delete("/collections/roads/items/road-1", headers={**PLANNER, "If-Match": '"1"'}).status_code == 204
+
+
+def test_reads_can_require_a_viewer_token(grid_settings) -> None:
+    from geoplan.api import create_app
+
+    closed = TestClient(create_app(grid_settings.with_overrides(read_requires_token=True)))
+    assert closed.get("/collections/roads/items").status_code == 401
+    assert closed.get("/collections/roads/items", headers=VIEWER).status_code == 200
+    assert closed.get("/collections/roads/items", headers=PLANNER).status_code == 200
+
+
+def test_read_model_sees_writes_made_by_another_process(client: TestClient, grid_dir: Path) -> None:
+    assert client.get("/collections/roads/items").json()["numberMatched"] == 4
+    LayerStore(grid_dir).delete("roads", "road-1", actor="other-process")  # a separate store = another writer
+    assert ids(client.get("/collections/roads/items")) == ["road-2", "road-3", "road-4"]

@@ -1,0 +1,68 @@
+"""/maps/... served live from the store, and /static/vendor/... serving only the vendored map assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from geoplan.api import create_app
+from geoplan.config import Settings
+from geoplan.layers import LayerStore
+from geoplan.maps.assets import external_assets
+from tests.maps.conftest import VILLAGE_CODES, fill_store, require_assets
+
+TOKEN = "planner-token-for-map-tests"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    data = tmp_path / "data"
+    data.mkdir()
+    fill_store(LayerStore(data))
+    return TestClient(create_app(Settings(data_dir=data, tokens_env=f"planner:alice:{TOKEN}")))
+
+
+def test_overview_is_live_html_with_local_assets_and_the_drawing_panel(client: TestClient) -> None:
+    r = client.get("/maps/overview")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert external_assets(r.text) == []
+    assert '<script src="/static/vendor/leaflet/dist/leaflet.js"></script>' in r.text
+    assert "/static/vendor/leaflet-draw/dist/leaflet.draw.js" in r.text
+    assert "geoplanDrawing(" in r.text
+    # Live: a feature added through the store appears on the next request.
+    assert "新修村道" not in r.text
+    client.app.state.store.insert(
+        "roads",
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[111.0, 30.0], [111.01, 30.0]]},
+            "properties": {"name": "新修村道", "status": "planned", "road_class": "village", "surface": "paved"},
+        },
+    )
+    assert "新修村道" in client.get("/maps/overview").text
+
+
+def test_gap_and_village_maps(client: TestClient) -> None:
+    gaps = client.get("/maps/gaps?basemap=none&lang=en")
+    assert gaps.status_code == 200 and "Composite score" in gaps.text and "geoplanDrawing(" not in gaps.text
+    village = client.get(f"/maps/villages/{VILLAGE_CODES[2]}")
+    assert village.status_code == 200 and "gp-indicator-panel" in village.text
+
+
+def test_bad_requests_are_problems(client: TestClient) -> None:
+    r = client.get("/maps/villages/000000000000")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    assert "000000000000" in r.json()["detail"]
+    assert client.get("/maps/overview?basemap=google").status_code == 400
+
+
+def test_vendor_route_serves_assets_and_nothing_else(client: TestClient) -> None:
+    assets_dir = require_assets()
+    js = client.get("/static/vendor/leaflet/dist/leaflet.js")
+    assert js.status_code == 200 and js.content == (assets_dir / "leaflet/dist/leaflet.js").read_bytes()
+    font = client.get("/static/vendor/font-awesome/fonts/fontawesome-webfont.woff2")
+    assert font.status_code == 200
+    for path in ("leaflet/package.json", "../package.json", "leaflet/dist/../../jquery/dist/jquery.js"):
+        assert client.get(f"/static/vendor/{path}").status_code == 404

@@ -1,0 +1,56 @@
+"""``geoplan serve``: starts uvicorn over a data directory and says how writes are authorised."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from geoplan.cli.main import main
+from geoplan.cli.serve_cmd import auth_notice
+from tests.api.conftest import TOKENS, free_port
+
+
+def test_serve_starts_the_api_and_prints_the_write_rule(grid_dir: Path) -> None:
+    port = free_port()
+    cmd = [sys.executable, "-c", "from geoplan.cli.main import run; run()", "serve", "--port", str(port)]
+    cmd += ["--data-dir", str(grid_dir)]
+    env = {**os.environ, "GEOPLAN_TOKENS": TOKENS}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status is None:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/collections/roads/items", timeout=1).status_code
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert status == 200
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=15)
+    assert f"http://127.0.0.1:{port}/" in out
+    assert "planner token" in out
+
+
+def test_serve_defaults_are_the_readme_run_command(capsys) -> None:
+    assert main(["serve", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "127.0.0.1" in text and "8000" in text and "--workers" in text
+
+
+def test_serve_refuses_a_missing_data_dir(tmp_path: Path, capsys) -> None:
+    assert main(["serve", "--data-dir", str(tmp_path / "nowhere")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_without_planner_tokens_the_server_is_read_only_and_says_so() -> None:
+    notice = auth_notice("viewer:bob:x", None)
+    assert "Read-only" in notice and "GEOPLAN_TOKENS='planner:" in notice
+    # The suggested secret is fresh each time: nothing shipped grants writes.
+    assert auth_notice("", None) != auth_notice("", None)
+    assert "planner token" in auth_notice(TOKENS, None)
