@@ -71,6 +71,13 @@ class ValidationFailed(GeoplanError):
         super().__init__(head + more)
 
 
+class FeatureExists(GeoplanError):
+    """An insert named an id that the layer already has."""
+
+    def __init__(self, layer: str, feature_id: str) -> None:
+        super().__init__(f"layer {layer}: a feature with id {feature_id!r} already exists")
+
+
 class VersionConflict(GeoplanError):
     """If-Match named a version that is no longer current."""
 

@@ -35,6 +35,7 @@ from filelock import FileLock
 from geoplan.errors import (
     ChangeNotFound,
     DataFileError,
+    FeatureExists,
     FeatureNotFound,
     Problem,
     ValidationFailed,
@@ -436,6 +437,8 @@ class LayerStore:
             row = (o.row or n) if rows else None
             pos = index.get(o.fid)
             current = features[pos] if pos is not None and pos not in deleted else None
+            if o.kind == "insert" and current is not None and not rows:
+                raise FeatureExists(layer, o.fid)
             if o.kind == "insert" and current is not None:
                 problems.append(Problem(layer, o.fid, "id", "a feature with this id already exists", row))
                 continue

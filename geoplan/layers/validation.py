@@ -8,6 +8,7 @@ everything to fix.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -18,6 +19,9 @@ from shapely.validation import explain_validity
 
 from geoplan.errors import Problem
 from geoplan.layers.catalogue import Catalogue, LayerSpec
+
+#: Control characters other than tab and newlines: invisible in every client and refused by Excel (openpyxl).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _validator(catalogue: Catalogue, layer: str) -> Draft202012Validator:
@@ -51,7 +55,10 @@ def geometry_problems(spec: LayerSpec, feature_id: str | None, geometry: Any) ->
         allowed = "/".join(spec.geometry_types)
         return [problem(f"geometry type {gtype!r} is not allowed in this layer (expects {allowed})")]
     for pos in _coords(geometry.get("coordinates")):
-        if len(pos) < 2 or not all(isinstance(c, (int, float)) and math.isfinite(c) for c in pos):
+        # bool is an int in Python: JSON true/false must not pass as coordinates 1/0.
+        if len(pos) < 2 or not all(
+            isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in pos
+        ):
             return [problem(f"invalid position {pos!r}")]
         lon, lat = pos[0], pos[1]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -92,6 +99,11 @@ def property_problems(catalogue: Catalogue, spec: LayerSpec, feature_id: str | N
         else:
             field = str(err.path[0]) if err.path else None
             problems.append(Problem(spec.name, feature_id, field, f"{err.message}"))
+    for name, value in props.items():
+        if isinstance(value, str) and _CONTROL_CHARS.search(value):
+            problems.append(
+                Problem(spec.name, feature_id, name, "text contains control characters (e.g. \\x01); remove them")
+            )
     # jsonschema reports `required` once for all missing names; de-duplicate while keeping order.
     return list(dict.fromkeys(problems))
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -16,6 +17,16 @@ from geoplan.reports.tables import definitions_table, projects_table, summary_ta
 #: Status colours (达标 green, 基本达标 amber, 未达标 red, 未评估 grey) — the same in every renderer.
 STATUS_FILL = {"met": "C6EFCE", "nearly_met": "FFEB9C", "not_met": "FFC7CE", "not_assessed": "E7E6E6"}
 _HEADER = PatternFill("solid", fgColor="DDEBF7")
+
+
+def _cell_value(val: object) -> object:
+    """What a cell can hold: no NaN, and text without the control characters Excel refuses.
+
+    The store refuses such characters, but a layer file edited by another tool may still carry them.
+    """
+    if val is None or (not isinstance(val, str) and pd.isna(val)):
+        return None
+    return ILLEGAL_CHARACTERS_RE.sub("", val) if isinstance(val, str) else val
 
 
 def _sheet(wb: Workbook, title: str, table: pd.DataFrame, status: pd.DataFrame | None = None, top: list[str] = ()):
@@ -33,7 +44,7 @@ def _sheet(wb: Workbook, title: str, table: pd.DataFrame, status: pd.DataFrame |
         ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, len(str(col)) * 2))
     for i, rec in enumerate(table.itertuples(index=False), start=row0 + 1):
         for j, val in enumerate(rec, start=1):
-            ws.cell(row=i, column=j, value=None if pd.isna(val) else val)
+            ws.cell(row=i, column=j, value=_cell_value(val))
             if status is not None and table.columns[j - 1] in status.columns:
                 key = status.iloc[i - row0 - 1][table.columns[j - 1]]
                 if key in STATUS_FILL:

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geoplan.errors import FeatureNotFound, ValidationFailed, VersionConflict, VersionNotFound
+from geoplan.errors import FeatureExists, FeatureNotFound, ValidationFailed, VersionConflict, VersionNotFound
 from geoplan.layers import LayerStore
 from geoplan.layers.changelog import ChangeLog
 from geoplan.layers.files import read_collection
@@ -42,9 +42,11 @@ def test_given_village_code_is_kept(two_villages: LayerStore):
 
 def test_client_id_is_kept_and_duplicates_refused(two_villages: LayerStore):
     two_villages.insert("roads", road() | {"id": "road-0001"})
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(FeatureExists):
         two_villages.insert("roads", road() | {"id": "road-0001"})
-    assert err.value.problems[0].field == "id"
+    with pytest.raises(ValidationFailed) as err:  # in a batch, every clash is listed with its row
+        two_villages.insert_many("roads", [road(), road() | {"id": "road-0001"}])
+    assert [(p.row, p.field) for p in err.value.problems] == [(2, "id")]
 
 
 def test_readonly_fields_from_clients_are_overwritten(two_villages: LayerStore):

@@ -95,3 +95,14 @@ def test_duplicate_ids_in_a_collection(catalogue):
     features = [road() | {"id": "r1"}, road() | {"id": "r1"}]
     [problem] = collection_problems(catalogue, catalogue.layer("roads"), features)
     assert problem.field == "id" and "duplicate" in problem.message
+
+
+def test_boolean_coordinates_are_not_numbers(catalogue):
+    feature = road(coords=[[False, 30], [109.01, True]]) | {"id": "r"}
+    [problem] = problems_for(catalogue, "roads", feature)
+    assert problem.field == "geometry" and "invalid position" in problem.message
+
+
+def test_control_characters_in_text_are_refused(catalogue):
+    [problem] = problems_for(catalogue, "roads", road(name="村\x01道") | {"id": "r"})
+    assert problem.field == "name" and "control characters" in problem.message

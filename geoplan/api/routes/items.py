@@ -20,7 +20,7 @@ from geoplan.api.items_query import parse_items_query, reject_unknown, run_query
 from geoplan.api.problems import ApiProblem, bad_request
 from geoplan.api.readmodel import LayerIndex
 from geoplan.config import Settings
-from geoplan.errors import FeatureNotFound, Problem, ValidationFailed
+from geoplan.errors import FeatureNotFound
 from geoplan.layers import Catalogue, LayerSpec
 
 router = APIRouter()
@@ -192,16 +192,6 @@ def item(
     return _feature_response(request, layer, feature, crs)
 
 
-def _reject_boolean_coordinates(layer: str, geometry: Any) -> None:
-    """JSON true/false are Python ints, so the store's number check lets them through as 1/0; stop them here."""
-
-    def has_bool(value: Any) -> bool:
-        return isinstance(value, bool) or (isinstance(value, list) and any(has_bool(v) for v in value))
-
-    if isinstance(geometry, dict) and has_bool(geometry.get("coordinates")):
-        raise ValidationFailed([Problem(layer, None, "geometry", "coordinates must be numbers, not true/false")])
-
-
 def _incoming_feature(request: Request, layer: str, body: Any, path_id: str | None = None) -> dict[str, Any]:
     """A request body that must be one GeoJSON Feature; geometry moved to CRS84 if Content-Crs says otherwise."""
     if not isinstance(body, dict) or body.get("type") != "Feature":
@@ -209,7 +199,6 @@ def _incoming_feature(request: Request, layer: str, body: Any, path_id: str | No
         raise bad_request(f"send one GeoJSON Feature (type 'Feature'), not {kind!r}")
     if path_id is not None and body.get("id") is not None and str(body["id"]) != path_id:
         raise bad_request(f"feature id {body['id']!r} in the body differs from {path_id!r} in the URL")
-    _reject_boolean_coordinates(layer, body.get("geometry"))
     source = request.headers.get("content-crs")
     if source:
         crs = parse_crs(source.strip().strip("<>"), "Content-Crs")

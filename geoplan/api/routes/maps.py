@@ -17,7 +17,6 @@ from geoplan.maps.basemaps import BASEMAPS
 from geoplan.maps.drawing import DrawingPanel
 from geoplan.maps.save import render_html
 from geoplan.maps.township import TownshipMaps
-from geoplan.maps.village import VillageNotFound
 
 router = APIRouter(tags=["maps"])
 
@@ -82,10 +81,7 @@ async def village_map(
 ) -> HTMLResponse:
     """One village zoomed in, with its projects and indicator table."""
     maps = _maps(request, store, settings, basemap, lang)
-    try:
-        m = await run_in_threadpool(maps.village, code)
-    except VillageNotFound as exc:
-        raise ApiProblem(404, "Village not found", str(exc)) from exc
+    m = await run_in_threadpool(maps.village, code)  # VillageNotFound → 404 via the error table
     return _page(m, maps, request, drawing=True)
 
 
