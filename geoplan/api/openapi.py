@@ -26,6 +26,7 @@ PROBLEMS = {
     401: "A token is needed (writes: a planner's) or the token is unknown",
     403: "The token's role may not do this",
     404: "No such collection or feature",
+    409: "A feature with the id given in the body already exists",
     412: "If-Match names a version that is no longer current",
     413: "Request body too large",
     415: "Request body is not JSON",
@@ -364,7 +365,7 @@ def openapi_document(
                         | crs_header
                         | {"Location": {"description": "URL of the new feature", "schema": {"type": "string"}}}
                     },
-                    **_problems(400, 401, 403, 413, 415, 422),
+                    **_problems(400, 401, 403, 409, 413, 415, 422),
                 },
             },
         }

@@ -387,6 +387,8 @@ class LayerStore:
     def _insert_op(self, layer: str, feature: dict[str, Any]) -> _Op:
         """An insert keeping the client's id when it gives one, else a new random id with the layer's prefix."""
         given = feature.get("id") if isinstance(feature, dict) else None
+        if isinstance(given, bool) or not isinstance(given, (str, int, type(None))):
+            raise ValidationFailed([Problem(layer, None, "id", "feature id must be a string or a number")])
         if given is not None and str(given).strip():
             return _Op("insert", str(given), feature)
         return _Op("insert", f"{self.spec(layer).id_prefix}-{secrets.token_hex(4)}", feature, given_id=False)

@@ -247,3 +247,11 @@ def test_insert_many_returns_its_change_and_labels_problems_with_source_rows(two
     with pytest.raises(ValidationFailed) as err:
         two_villages.insert_many("roads", bad, row_numbers=[17, 512])
     assert [(p.row, p.field) for p in err.value.problems] == [(512, "surface")]
+
+
+def test_an_id_that_is_not_a_string_or_number_is_refused(two_villages: LayerStore):
+    for bad in ({}, [1], True):
+        with pytest.raises(ValidationFailed) as err:
+            two_villages.insert("roads", road() | {"id": bad})
+        assert err.value.problems[0].field == "id"
+    assert two_villages.count("roads") == 0
