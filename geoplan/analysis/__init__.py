@@ -5,7 +5,9 @@ Every threshold, target and weight comes from a standards file (:func:`load_stan
 """
 
 from geoplan.analysis.delta import compare
-from geoplan.analysis.engine import analyse
+from geoplan.analysis.engine import analyse, prepare
+from geoplan.analysis.inputs import Prepared
+from geoplan.analysis.reasons import REASON_TEXTS, Reason, reason_text
 from geoplan.analysis.result import AnalysisResult, PlanDelta
 from geoplan.analysis.standards import (
     STATUS_LABELS,
@@ -17,14 +19,19 @@ from geoplan.analysis.standards import (
 )
 
 __all__ = [
+    "REASON_TEXTS",
     "STATUSES",
     "STATUS_LABELS",
     "AnalysisResult",
     "Indicator",
     "PlanDelta",
+    "Prepared",
+    "Reason",
     "Standards",
     "analyse",
     "compare",
     "load_standards",
+    "prepare",
+    "reason_text",
     "status_label",
 ]

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from geopandas.array import from_shapely
 
-from geoplan.analysis.indicators import Outcome, evaluate
+from geoplan.analysis.indicators import VIA_LAYERS, Outcome, distance_jobs, evaluate
 from geoplan.analysis.inputs import WGS84, Prepared
 from geoplan.analysis.result import (
     COVERAGE_COLUMNS,
@@ -20,7 +21,7 @@ from geoplan.analysis.result import (
 )
 from geoplan.analysis.scenario import statuses
 from geoplan.analysis.scoring import composite, village_rows
-from geoplan.analysis.standards import Standards
+from geoplan.analysis.standards import Lang, Standards
 
 #: Prepared inputs of the last few datasets, keyed by a fingerprint of their content, so that analysing the
 #: baseline and then the plan (or a report after the API) parses, projects and indexes the data only once.
@@ -28,15 +29,23 @@ _PREPARED: list[tuple[tuple, Prepared]] = []
 _PREPARED_MAX = 2
 
 
+def _column_hash(column: pd.Series) -> int:
+    try:
+        hashed = pd.util.hash_pandas_object(column, index=False)
+    except TypeError:  # unhashable or mixed values: hash their text
+        hashed = pd.util.hash_pandas_object(column.astype(str), index=False)
+    return int(hashed.sum())
+
+
 def _fingerprint(frames: Mapping[str, gpd.GeoDataFrame]) -> tuple:
     """Content fingerprint: attribute hashes and geometry bounds; an in-place edit changes it."""
     parts = []
     for name in sorted(frames):
         frame = frames[name]
-        attrs = frame.drop(columns=frame.geometry.name)
-        attr_hash = int(pd.util.hash_pandas_object(attrs.astype(str), index=False).sum()) if len(attrs) else 0
+        attrs = [c for c in frame.columns if c != frame.geometry.name]
+        attr_hash = tuple(_column_hash(frame[c]) for c in attrs) if len(frame) else ()
         bounds = frame.geometry.bounds.to_numpy() if len(frame) else np.empty((0, 4))
-        parts.append((name, len(frame), tuple(attrs.columns), attr_hash, hash(np.nan_to_num(bounds).tobytes())))
+        parts.append((name, len(frame), tuple(attrs), attr_hash, hash(np.nan_to_num(bounds).tobytes())))
     return tuple(parts)
 
 
@@ -52,70 +61,91 @@ def prepare(frames: Mapping[str, gpd.GeoDataFrame]) -> Prepared:
     return prep
 
 
-def _households(out: Outcome) -> np.ndarray | float:
+def _households(out: Outcome) -> np.ndarray:
     """Households a unit stands for; nodes and counted features (reservoirs) stand for none."""
     if out.indicator.basis == "nodes" or out.indicator.test == "count":
-        return 0.0
+        return np.zeros(len(out.units))
     return out.units.households
 
 
-def _coverage(outcomes: list[Outcome]) -> pd.DataFrame:
-    parts = []
-    for out in outcomes:
-        if out.reason or len(out.units) == 0:
-            continue
-        u = out.units
-        parts.append(
-            pd.DataFrame(
-                {
-                    "indicator": out.indicator.key, "village_code": u.village_code, "unit_id": u.unit_id,
-                    "name": u.name, "households": _households(out),
-                    "covered": out.covered, "distance_m": out.distance.astype("float32"),
-                    "via_layer": out.via_layer, "via_id": out.via_id,
-                }  # fmt: skip
-            )
-        )
+def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def _coverage(prep: Prepared, outcomes: list[Outcome]) -> pd.DataFrame:
+    """One row per assessed unit and indicator; texts are categoricals over the prepared registries."""
+    parts = [(k, out) for k, out in enumerate(outcomes) if out.reason is None and len(out.units)]
     if not parts:
         return pd.DataFrame(columns=list(COVERAGE_COLUMNS))
-    cov = pd.concat(parts, ignore_index=True)
-    for col in ("indicator", "village_code", "via_layer"):
-        cov[col] = cov[col].astype("category")
-    return cov
+    keys = pd.Index([out.indicator.key for out in outcomes], dtype=object)
+
+    def cat(get) -> np.ndarray:  # noqa: ANN001 (a getter over outcomes)
+        return np.concatenate([get(k, out) for k, out in parts])
+
+    ids = pd.CategoricalDtype(prep.ids)
+    return pd.DataFrame(
+        {
+            "indicator": _categorical(cat(lambda k, o: np.full(len(o.units), k, dtype=np.int16)), keys),
+            "village_code": _categorical(cat(lambda k, o: o.units.village), prep.codes),
+            "unit_id": pd.Categorical.from_codes(cat(lambda k, o: o.units.uid), dtype=ids),
+            "name": _categorical(cat(lambda k, o: o.units.nid), prep.names),
+            "households": cat(lambda k, o: _households(o)),
+            "covered": cat(lambda k, o: np.asarray(o.covered, dtype=bool)),
+            "distance_m": cat(lambda k, o: o.distance.astype(np.float32)),
+            "via_layer": _categorical(cat(lambda k, o: o.via_layer), pd.Index(VIA_LAYERS, dtype=object)),
+            "via_id": pd.Categorical.from_codes(cat(lambda k, o: o.via_id), dtype=ids),
+        },
+        copy=False,
+    )
 
 
-def _uncovered(outcomes: list[Outcome]) -> gpd.GeoDataFrame:
-    parts, geoms = [], []
+def _uncovered(prep: Prepared, outcomes: list[Outcome]) -> gpd.GeoDataFrame:
+    """Units an indicator leaves uncovered (in villages it assesses), with their lon/lat point.
+
+    Built straight from the unit arrays into one frame, without intermediate frames: at county scale this
+    table has a row per household building and failed indicator.
+    """
+    parts = []
     for out in outcomes:
-        if out.reason or len(out.units) == 0:
+        if out.reason is not None or len(out.units) == 0:
             continue
         miss = ~out.covered
         if out.village_reasons:
-            miss &= ~pd.Series(out.units.village_code).isin(list(out.village_reasons)).to_numpy()
-        if not miss.any():
-            continue
-        u = out.units
-        parts.append(
-            pd.DataFrame(
-                {
-                    "village_code": u.village_code[miss], "indicator": out.indicator.key,
-                    "unit_id": u.unit_id[miss], "name": u.name[miss], "households": u.households[miss],
-                    "distance_m": np.where(np.isfinite(out.distance[miss]), out.distance[miss], np.nan),
-                }  # fmt: skip
-            )
-        )
-        geoms.append(u.points_wgs84[miss])
+            skipped = np.zeros(len(prep.codes) + 1, dtype=bool)
+            skipped[prep.codes.get_indexer(list(out.village_reasons))] = True
+            skipped[-1] = False
+            miss &= ~skipped[out.units.village]
+        if miss.any():
+            parts.append((out, np.flatnonzero(miss)))
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in UNCOVERED_COLUMNS}, geometry=[], crs=WGS84)
-    frame = pd.concat(parts, ignore_index=True)
-    frame["indicator"] = frame["indicator"].astype("category")
-    return gpd.GeoDataFrame(frame, geometry=np.concatenate(geoms), crs=WGS84)
+    keys = pd.Index([out.indicator.key for out, _ in parts], dtype=object)
+    distance = np.concatenate([out.distance[rows] for out, rows in parts])
+    distance[~np.isfinite(distance)] = np.nan
+    geoms = np.concatenate([out.units.points_wgs84[rows] for out, rows in parts])
+    return gpd.GeoDataFrame(
+        {
+            "village_code": np.concatenate([out.units.village_code[rows] for out, rows in parts]),
+            "indicator": _categorical(
+                np.repeat(np.arange(len(parts), dtype=np.int16), [len(r) for _, r in parts]), keys
+            ),  # fmt: skip
+            "unit_id": np.concatenate([out.units.unit_id[rows] for out, rows in parts]),
+            "name": np.concatenate([out.units.name[rows] for out, rows in parts]),
+            "households": np.concatenate([out.units.households[rows] for out, rows in parts]),
+            "distance_m": distance,
+            "geometry": from_shapely(geoms, crs=WGS84),
+        },
+        crs=WGS84,
+        copy=False,
+    )
 
 
 def analyse(
-    frames: Mapping[str, gpd.GeoDataFrame],
+    frames: Mapping[str, gpd.GeoDataFrame] | Prepared,
     standards: Standards,
     scenario: Scenario = "baseline",
     as_of_year: int | None = None,
+    lang: Lang = "zh",
 ) -> AnalysisResult:
     """Compute every indicator of ``standards`` per administrative village for one scenario.
 
@@ -123,13 +153,16 @@ def analyse(
     ----------
     frames
         Layer name → GeoDataFrame in EPSG:4326, as :meth:`LayerStore.frames` returns them.  Only ``villages``
-        is required; an indicator whose inputs are missing comes out ``not_assessed`` with the reason.
+        is required; an indicator whose inputs are missing comes out ``not_assessed`` with the reason.  A
+        :class:`Prepared` (from :func:`prepare`) skips the content check that finds cached preparations.
     standards
         Indicators, thresholds, targets and weights (:func:`load_standards`).
     scenario
         ``baseline`` (existing + completed features) or ``plan`` (+ planned and under construction).
     as_of_year
         Only features whose ``year`` is at most this (features without a year always count).
+    lang
+        Language of the not-assessed ``reason`` texts: Chinese (default) or English.
 
     Returns
     -------
@@ -137,16 +170,17 @@ def analyse(
         Distances are straight lines measured in a local projected CRS (``result.crs``).
     """
     statuses(scenario)  # rejects an unknown scenario before any work
-    prep = prepare(frames)
+    prep = frames if isinstance(frames, Prepared) else prepare(frames)
+    prep.prefetch(distance_jobs(prep, standards.indicators, scenario, as_of_year))
     outcomes: list[Outcome] = []
     done: dict[str, Outcome] = {}
-    rows: list[dict] = []
+    tables: list[pd.DataFrame] = []
     for ind in standards.indicators:
         out = evaluate(prep, ind, scenario, as_of_year, done)
         done[ind.key] = out
         outcomes.append(out)
-        rows += village_rows(prep, out, standards.nearly_met_ratio)
-    indicators = pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
+        tables.append(village_rows(prep, out, standards.nearly_met_ratio, lang))
+    indicators = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(INDICATOR_COLUMNS))
     villages = pd.DataFrame(
         {
             "village_code": prep.village_codes,
@@ -156,12 +190,12 @@ def analyse(
         }
     ).merge(composite(indicators, standards), on="village_code", how="left")
     return AnalysisResult(
-        indicators=indicators,
+        indicators=indicators[list(INDICATOR_COLUMNS)],
         villages=villages[list(VILLAGE_COLUMNS)],
-        uncovered=_uncovered(outcomes),
+        uncovered=_uncovered(prep, outcomes),
         scenario=scenario,
         standards=standards,
-        coverage=_coverage(outcomes),
+        coverage=_coverage(prep, outcomes),
         as_of_year=as_of_year,
         crs=prep.crs.to_string(),
     )

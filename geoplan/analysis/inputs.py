@@ -3,18 +3,25 @@
 Preparing is what costs time (projection, spatial indexes, nearest-feature queries), so one ``Prepared`` serves
 both scenarios and every threshold: a distance from a unit to a set of features is computed once per feature
 status and the scenario's distance is the minimum over the statuses it includes.
+
+Texts that repeat in every per-unit table (feature ids, names, village codes) are numbered once here, so the
+tables hold integer codes (pandas categoricals) rather than a Python string per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from scipy.spatial import cKDTree
 
 from geoplan.analysis.projection import crs_for_geometries
 from geoplan.analysis.scenario import in_year, status_of
@@ -22,6 +29,10 @@ from geoplan.analysis.standards import Selector
 from geoplan.errors import GeoplanError
 
 WGS84 = "EPSG:4326"
+#: Vertex spacing (m) when lines and areas are densified for the k-d tree that bounds their distance.
+_DENSIFY_M = 100.0
+#: Nearest-feature queries run at once (each holds its own result arrays, so more threads cost memory too).
+_MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -33,11 +44,19 @@ class Units:
     village_code: np.ndarray  # object
     name: np.ndarray  # object
     households: np.ndarray  # float64
-    points: np.ndarray  # shapely points, projected
+    xy: np.ndarray  # float64 (n, 2): projected coordinates (NaN for an empty point)
     points_wgs84: np.ndarray  # shapely points, lon/lat
+    uid: np.ndarray  # int32: code of unit_id in Prepared.ids
+    nid: np.ndarray  # int32: code of name in Prepared.names, -1 without a name
+    village: np.ndarray  # int32: code of village_code in Prepared.codes
 
     def __len__(self) -> int:
         return len(self.unit_id)
+
+    @cached_property
+    def points(self) -> np.ndarray:
+        """The projected points as shapely geometries (made once, when a line or area target needs them)."""
+        return shapely.points(self.xy)
 
     @staticmethod
     def concat(parts: list[Units]) -> Units:
@@ -45,6 +64,58 @@ class Units:
 
     def take(self, idx: np.ndarray) -> Units:
         return Units(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """The features one distance is measured to, indexed for nearest-feature queries.
+
+    Points: a k-d tree gives the exact Euclidean nearest neighbour.  Lines and areas: the nearest vertex of the
+    densified geometries (k-d tree) bounds each unit's distance from above, since every vertex lies on its
+    feature; GEOS then measures the exact distance to the few features within that bound (STRtree ``dwithin``)
+    and the nearest wins (between equally near ones, GEOS's own nearest search decides).  Both are exact, and
+    several times faster than a GEOS nearest-neighbour search per unit.
+    """
+
+    feats: np.ndarray  # row of each target in its layer
+    geoms: np.ndarray  # projected
+    kd: cKDTree
+    owner: np.ndarray | None  # target of each k-d tree vertex (None: the targets are the points themselves)
+    tree: shapely.STRtree | None
+
+    @staticmethod
+    def build(geoms: np.ndarray, feats: np.ndarray) -> _Targets:
+        if bool(np.all(shapely.get_type_id(geoms) == 0)):
+            return _Targets(feats, geoms, cKDTree(shapely.get_coordinates(geoms)), None, None)
+        vertices, owner = shapely.get_coordinates(shapely.segmentize(geoms, _DENSIFY_M), return_index=True)
+        tree = shapely.STRtree(geoms)
+        tree.query(geoms[:1])  # built now, before threads share it
+        return _Targets(feats, geoms, cKDTree(vertices), owner, tree)
+
+    def nearest(self, xy: np.ndarray, points: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Distance to the nearest target and its position in ``feats``, for each point (finite coordinates).
+
+        ``points`` gives the same points as shapely geometries, needed for lines and areas only.
+        """
+        bound, vertex = self.kd.query(xy, k=1)
+        if self.tree is None or self.owner is None:
+            return bound, vertex
+        points = points()
+        inp, hit = self.tree.query(points, predicate="dwithin", distance=bound * (1 + 1e-9) + 1e-6)
+        d = shapely.distance(points[inp], self.geoms[hit])
+        order = np.lexsort((hit, d, inp))
+        inp, hit, d = inp[order], hit[order], d[order]
+        first = np.r_[True, inp[1:] != inp[:-1]] if len(inp) else np.zeros(0, dtype=bool)
+        dist = bound.copy()
+        which = self.owner[vertex]
+        dist[inp[first]] = d[first]
+        which[inp[first]] = hit[first]
+        # equally near features (lines meeting at a junction): let GEOS choose, as its own nearest search does
+        tied = np.unique(inp[1:][~first[1:] & (d[1:] == d[:-1])])
+        if len(tied):
+            (i, j) = self.tree.query_nearest(points[tied], all_matches=False)
+            which[tied[i]] = j
+        return dist, which
 
 
 def _text(series: pd.Series | None, n: int) -> np.ndarray:
@@ -59,6 +130,13 @@ def _numbers(series: pd.Series | None, n: int) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _xy(points: np.ndarray) -> np.ndarray:
+    """(n, 2) coordinates of points, NaN for empty or missing ones."""
+    if len(points) == 0:
+        return np.zeros((0, 2))
+    return np.column_stack([shapely.get_x(points), shapely.get_y(points)]).astype(float)
+
+
 def _anchor_points(geoms: np.ndarray) -> np.ndarray:
     """A point per geometry: points stay, areas and lines give a point on themselves."""
     out = geoms.copy()
@@ -66,6 +144,16 @@ def _anchor_points(geoms: np.ndarray) -> np.ndarray:
     if not_point.any():
         out[not_point] = shapely.point_on_surface(geoms[not_point])
     return out
+
+
+def _registry(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], pd.Index]:
+    """Number the distinct texts of several object arrays: each array's int32 codes (-1 for None), and the texts."""
+    if not arrays or sum(len(a) for a in arrays) == 0:
+        return [np.full(len(a), -1, dtype=np.int32) for a in arrays], pd.Index([], dtype=object)
+    codes, uniques = pd.factorize(np.concatenate(arrays), use_na_sentinel=True)
+    bounds = np.cumsum([0, *(len(a) for a in arrays)])
+    codes = codes.astype(np.int32)
+    return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)], pd.Index(uniques, dtype=object)
 
 
 class Prepared:
@@ -83,13 +171,45 @@ class Prepared:
         self.village_geoms = villages.geometry.to_numpy()
         self._village_tree = shapely.STRtree(self.village_geoms)
         self._code_set = set(self.village_codes)
+        village_key, codes = pd.factorize(self.village_codes)
+        #: Distinct village codes; ``village_key[k]`` is village k's position in it.
+        self.codes = pd.Index(codes, dtype=object)
+        self.village_key = village_key.astype(np.int32)
         self.village_attrs = villages
         self._projected: dict[str, np.ndarray] = {}
         self._village_of: dict[str, np.ndarray] = {}
+        self._selected: dict[str, np.ndarray] = {}
+        self._status: dict[str, np.ndarray] = {}
+        self._trees: dict[tuple, tuple[shapely.STRtree, np.ndarray]] = {}
         self._memo: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._number_texts()
         self.households = self._household_units()
         self.village_households, self.village_population = self._village_totals()
         self.centres = self._centres()
+
+    # ------------------------------------------------------------------ texts
+    def _number_texts(self) -> None:
+        """Registries of every feature id (and village centre id) and every name, with each layer's codes."""
+        layers = [name for name, frame in self.frames.items() if frame is not None and len(frame)]
+        ids = [_text(self.frames[name].get("id"), len(self.frames[name])) for name in layers]
+        centre_ids = np.array([f"centre-{c}" for c in self.village_codes], dtype=object)
+        id_codes, self.ids = _registry([*ids, centre_ids])
+        self._id_codes = dict(zip([*layers, "centres"], id_codes, strict=True))
+        names = [_text(self.frames[name].get("name"), len(self.frames[name])) for name in layers]
+        name_codes, self.names = _registry(names)
+        self._name_codes = dict(zip(layers, name_codes, strict=True))
+
+    def id_codes(self, layer: str) -> np.ndarray:
+        """Each feature's id as its int32 code in :attr:`ids`."""
+        return self._id_codes.get(layer, np.zeros(0, dtype=np.int32))
+
+    def name_codes(self, layer: str) -> np.ndarray:
+        """Each feature's name as its int32 code in :attr:`names` (-1 without a name)."""
+        return self._name_codes.get(layer, np.zeros(0, dtype=np.int32))
+
+    def village_index(self, codes: np.ndarray) -> np.ndarray:
+        """Village codes (object) as int32 positions in :attr:`codes` (-1 for none)."""
+        return self.codes.get_indexer(codes).astype(np.int32) if len(codes) else np.zeros(0, dtype=np.int32)
 
     # ------------------------------------------------------------------ layers
     def frame(self, layer: str) -> gpd.GeoDataFrame:
@@ -107,6 +227,12 @@ class Prepared:
         if layer not in self._projected:
             self._projected[layer] = self.project(self.frame(layer).geometry.to_numpy())
         return self._projected[layer]
+
+    def status(self, layer: str) -> np.ndarray:
+        """Each feature's status (object array, cached); see :func:`status_of`."""
+        if layer not in self._status:
+            self._status[layer] = status_of(self.frame(layer)).to_numpy(dtype=object)
+        return self._status[layer]
 
     def locate(self, geoms: np.ndarray) -> np.ndarray:
         """Village code containing each geometry's anchor point (None outside every village)."""
@@ -132,16 +258,40 @@ class Prepared:
         return self._village_of[layer]
 
     def select(self, sel: Selector) -> np.ndarray:
-        """Boolean mask of the layer's features matching the selector's ``where`` (any status)."""
-        frame = self.frame(sel.layer)
-        keep = np.ones(len(frame), dtype=bool) & frame.geometry.notna().to_numpy()
-        for field, values in sel.where.items():
-            if field not in frame.columns:
-                return np.zeros(len(frame), dtype=bool)
-            keep &= frame[field].isin(values).to_numpy()
-        return keep
+        """Boolean mask of the layer's features matching the selector's ``where`` (any status; cached, read-only)."""
+        key = sel.model_dump_json()
+        if key not in self._selected:
+            frame = self.frame(sel.layer)
+            keep = np.ones(len(frame), dtype=bool) & frame.geometry.notna().to_numpy()
+            for field, values in sel.where.items():
+                if field not in frame.columns:
+                    keep = np.zeros(len(frame), dtype=bool)
+                    break
+                keep &= frame[field].isin(values).to_numpy()
+            keep.flags.writeable = False
+            self._selected[key] = keep
+        return self._selected[key]
 
     # ------------------------------------------------------------------ units
+    def _units(
+        self, layer: str, keep: np.ndarray, codes: np.ndarray, households: np.ndarray, points: np.ndarray,
+        points_wgs84: np.ndarray,
+    ) -> Units:  # fmt: skip
+        """Units made of the kept features of one layer."""
+        frame = self.frame(layer)
+        return Units(
+            unit_id=_text(frame["id"], len(frame))[keep],
+            layer=np.full(int(keep.sum()), layer, dtype=object),
+            village_code=codes[keep],
+            name=_text(frame.get("name"), len(frame))[keep],
+            households=np.asarray(households, dtype=float)[keep],
+            xy=_xy(points),
+            points_wgs84=points_wgs84,
+            uid=self.id_codes(layer)[keep],
+            nid=self.name_codes(layer)[keep],
+            village=self.village_index(codes[keep]),
+        )
+
     def _household_units(self) -> Units:
         """Residential buildings where a village has them, else its settlements; weighted by 户."""
         b = self.frame("buildings")
@@ -166,23 +316,14 @@ class Prepared:
         ):
             if not keep.any():
                 continue
-            geoms = frame.geometry.to_numpy()[keep]
-            pts = _anchor_points(geoms)
-            parts.append(
-                Units(
-                    unit_id=_text(frame["id"], len(frame))[keep],
-                    layer=np.full(int(keep.sum()), layer, dtype=object),
-                    village_code=codes[keep],
-                    name=_text(frame.get("name"), len(frame))[keep],
-                    households=weight[keep].astype(float),
-                    points=self.project(pts),
-                    points_wgs84=pts,
-                )
-            )
+            pts = _anchor_points(frame.geometry.to_numpy()[keep])
+            parts.append(self._units(layer, keep, codes, weight, self.project(pts), pts))
         self.tap_attribute = self._tap_attribute(s, s_keep, b, b_keep)
         if not parts:
-            empty = np.array([], dtype=object)
-            return Units(empty, empty, empty, empty, np.array([], dtype=float), empty, empty)
+            none = np.zeros(len(s), dtype=bool)
+            return self._units(
+                "settlements", none, s_codes, s_hh, np.array([], dtype=object), np.array([], dtype=object)
+            )
         return Units.concat(parts)
 
     @staticmethod
@@ -197,6 +338,16 @@ class Prepared:
             out.append(np.asarray(vals, dtype=float)[keep])
         return np.concatenate(out) if out else np.array([], dtype=float)
 
+    def villages_without_households(self) -> list[str]:
+        """Codes of the villages with no household unit carrying 户 (cached)."""
+        if not hasattr(self, "_without_households"):
+            u = self.households
+            have = np.bincount(u.village[u.households > 0], minlength=len(self.codes)) > 0
+            self._without_households = [
+                c for c, k in zip(self.village_codes, self.village_key, strict=True) if not have[k]
+            ]
+        return self._without_households
+
     def settlement_units(self, min_households: int) -> Units:
         """Settlements with at least ``min_households`` 户 (the unit of the 'larger settlement' road test)."""
         s = self.frame("settlements")
@@ -204,40 +355,26 @@ class Prepared:
         hh = np.nan_to_num(_numbers(s.get("households"), len(s)))
         keep = pd.notna(codes) & (hh >= min_households) & (hh > 0) & s.geometry.notna().to_numpy()
         pts = s.geometry.to_numpy()[keep]
-        return Units(
-            unit_id=_text(s["id"], len(s))[keep],
-            layer=np.full(int(keep.sum()), "settlements", dtype=object),
-            village_code=codes[keep],
-            name=_text(s.get("name"), len(s))[keep],
-            households=hh[keep],
-            points=self.projected("settlements")[keep],
-            points_wgs84=pts,
-        )
+        return self._units("settlements", keep, codes, hh, self.projected("settlements")[keep], pts)
 
     def feature_units(self, layer: str, keep: np.ndarray, weight: np.ndarray | None = None) -> Units:
         """Features of a layer as units (nodes, houses, reservoirs), one each unless weighted."""
         frame = self.frame(layer)
         codes = self.village_of(layer)
         keep = keep & pd.notna(codes)
-        geoms = frame.geometry.to_numpy()[keep]
         w = np.ones(len(frame)) if weight is None else weight
-        return Units(
-            unit_id=_text(frame["id"], len(frame))[keep],
-            layer=np.full(int(keep.sum()), layer, dtype=object),
-            village_code=codes[keep],
-            name=_text(frame.get("name"), len(frame))[keep],
-            households=np.asarray(w, dtype=float)[keep],
-            points=_anchor_points(self.projected(layer)[keep]),
-            points_wgs84=_anchor_points(geoms),
-        )
+        points = _anchor_points(self.projected(layer)[keep])
+        return self._units(layer, keep, codes, w, points, _anchor_points(frame.geometry.to_numpy()[keep]))
 
     def _village_totals(self) -> tuple[np.ndarray, np.ndarray]:
         """Households and population per village: the village's own figures, else the sum over its units."""
         v = self.village_attrs
         hh = _numbers(v.get("households"), len(v))
         pop = _numbers(v.get("population"), len(v))
-        unit_hh = pd.Series(self.households.households).groupby(self.households.village_code).sum(min_count=1)
-        from_units = pd.Series(self.village_codes).map(unit_hh).to_numpy(dtype=float, na_value=np.nan)
+        u = self.households
+        unit_hh = np.bincount(u.village, weights=u.households, minlength=len(self.codes))
+        has_units = np.bincount(u.village, minlength=len(self.codes)) > 0
+        from_units = np.where(has_units, unit_hh, np.nan)[self.village_key]
         hh = np.where(np.isnan(hh), from_units, hh)
         s = self.frame("settlements")
         if "population" in s.columns:
@@ -266,8 +403,11 @@ class Prepared:
             village_code=self.village_codes.copy(),
             name=names,
             households=np.nan_to_num(self.village_households),
-            points=self.project(pts),
+            xy=_xy(self.project(pts)),
             points_wgs84=pts,
+            uid=self.id_codes("centres"),
+            nid=self.names.get_indexer(names).astype(np.int32),
+            village=self.village_key.copy(),
         )
 
     # ------------------------------------------------------------------ distances
@@ -288,20 +428,57 @@ class Prepared:
             which[closer] = i[closer]
         return best, which
 
+    def _tree(self, sel: Selector, status: str, as_of_year: int | None) -> _Targets | None:
+        """Spatial indexes of the selected features with one status (cached; shared by every unit set)."""
+        key = (sel.model_dump_json(), status, as_of_year)
+        if key not in self._trees:
+            frame = self.frame(sel.layer)
+            geoms = self.projected(sel.layer)
+            keep = self.select(sel) & (self.status(sel.layer) == status) & in_year(frame, as_of_year)
+            feats = np.flatnonzero(keep & ~shapely.is_empty(geoms))
+            self._trees[key] = _Targets.build(geoms[feats], feats) if len(feats) else None
+        return self._trees[key]
+
+    def prefetch(self, jobs: list[tuple[str, Units, Selector, tuple[str, ...], int | None]]) -> None:
+        """Compute the distances ``jobs`` will ask for, several nearest-feature queries at a time.
+
+        scipy and GEOS release the GIL while they search, so the queries of one scenario (one per target and
+        status) share the machine's cores; results land in the memo :meth:`distance` reads.
+        """
+        todo: dict[tuple, tuple[Units, Selector, str, int | None]] = {}
+        for units_key, units, sel, statuses, year in jobs:
+            for status in statuses:
+                key = (units_key, sel.model_dump_json(), status, year)
+                targets = self._tree(sel, status, year)
+                if key not in self._memo and len(units) and targets is not None:
+                    todo[key] = (units, sel, status, year)
+                    if targets.tree is not None:
+                        units.points  # noqa: B018 (made once here, not by two threads at once)
+        workers = min(len(todo), os.cpu_count() or 1, _MAX_WORKERS)
+        if workers <= 1:
+            return  # computed on demand
+        with ThreadPoolExecutor(workers) as pool:
+            done = pool.map(lambda args: self._nearest(*args), todo.values())
+            for key, result in zip(todo, done, strict=True):
+                self._memo[key] = result
+
+    def _nearest(
+        self, units: Units, sel: Selector, status: str, as_of_year: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        dist = np.full(len(units), np.inf)
+        idx = np.full(len(units), -1, dtype=np.int32)
+        targets = self._tree(sel, status, as_of_year)
+        if targets is not None and len(units):
+            inp = np.flatnonzero(np.isfinite(units.xy).all(axis=1))
+            d, hit = targets.nearest(units.xy[inp], lambda: units.points[inp])
+            dist[inp] = d
+            idx[inp] = targets.feats[hit]
+        return dist, idx
+
     def _distance_one(
         self, units_key: str, units: Units, sel: Selector, status: str, as_of_year: int | None
     ) -> tuple[np.ndarray, np.ndarray]:
         key = (units_key, sel.model_dump_json(), status, as_of_year)
         if key not in self._memo:
-            frame = self.frame(sel.layer)
-            keep = self.select(sel) & (status_of(frame) == status).to_numpy() & in_year(frame, as_of_year)
-            dist = np.full(len(units), np.inf)
-            idx = np.full(len(units), -1, dtype=np.int64)
-            if keep.any() and len(units):
-                feats = np.flatnonzero(keep)
-                tree = shapely.STRtree(self.projected(sel.layer)[feats])
-                (inp, hit), d = tree.query_nearest(units.points, return_distance=True, all_matches=False)
-                dist[inp] = d
-                idx[inp] = feats[hit]
-            self._memo[key] = (dist, idx)
+            self._memo[key] = self._nearest(units, sel, status, as_of_year)
         return self._memo[key]

@@ -2,102 +2,106 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from geoplan.analysis.indicators import Outcome
 from geoplan.analysis.inputs import Prepared
-from geoplan.analysis.standards import Indicator, Standards
+from geoplan.analysis.reasons import Reason
+from geoplan.analysis.standards import Indicator, Lang, Standards
 
 _EPS = 1e-9
 
 
-def status_for(value: float, ind: Indicator, nearly_ratio: float) -> str:
-    """met ≥ target; nearly met ≥ ratio · target; else not met (for counts: met when ≤ target)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "not_assessed"
-    if ind.test == "count":
-        return "met" if value <= ind.target + _EPS else "not_met"
-    if value >= ind.target - _EPS:
-        return "met"
-    if value >= nearly_ratio * ind.target - _EPS:
-        return "nearly_met"
-    return "not_met"
-
-
-def score_for(value: float, ind: Indicator) -> float:
-    """0–100: min(1, value/target)·100; for counts 100 at or below target, halving with each one over it."""
-    if value is None or math.isnan(value):
-        return math.nan
-    if ind.test == "count":
-        excess = max(0.0, value - ind.target)
-        return 100.0 / (1.0 + excess)
-    if ind.target <= 0:
-        return 100.0
-    return min(1.0, value / ind.target) * 100.0
-
-
-def village_rows(prep: Prepared, out: Outcome, nearly_ratio: float) -> list[dict]:
-    """One row per village for one indicator."""
+def village_rows(prep: Prepared, out: Outcome, nearly_ratio: float, lang: Lang = "zh") -> pd.DataFrame:
+    """One row per village for one indicator (columns of :data:`INDICATOR_COLUMNS`), computed per column."""
     ind = out.indicator
     units = out.units
-    codes = units.village_code
-    w = out.weight
-    frame = pd.DataFrame({"code": codes, "w": w, "cov": np.where(out.covered, w, 0.0), "n": 1})
-    sums: dict = {}
-    if len(frame):
-        g = frame.groupby("code", sort=False)[["w", "cov", "n"]].sum()
-        sums = dict(zip(g.index, zip(g["w"], g["cov"], g["n"], strict=True), strict=True))
-    gap_km = None
-    if ind.gap_unit == "km" and len(units):
-        beyond = np.where(out.covered, 0.0, (out.distance - float(ind.threshold_m or 0)) / 1000.0)
-        gap_km = pd.Series(beyond).groupby(codes).sum().to_dict()
-    hh_size = prep.village_population / np.where(prep.village_households > 0, prep.village_households, np.nan)
-    rows = []
-    for k, code in enumerate(prep.village_codes):
-        row = {
-            "village_code": code, "village_name": prep.village_names[k], "indicator": ind.key, "theme": ind.theme,
-            "value": math.nan, "target": float(ind.target), "unit": ind.unit, "status": "not_assessed",
-            "score": math.nan, "gap": math.nan, "gap_unit": ind.gap_unit, "covered": math.nan,
-            "uncovered": math.nan, "reason": "",
-        }  # fmt: skip
-        reason = out.reason or out.village_reasons.get(code, "")
-        if reason:
-            row["reason"] = reason
-            rows.append(row)
-            continue
-        total, covered, count = (float(x) for x in sums.get(code, (0.0, 0.0, 0.0)))
-        if ind.test == "count":
-            value = count - covered
-            row.update(value=value, covered=covered, uncovered=value, gap=max(0.0, value - ind.target))
-        elif ind.basis == "centre" or ind.test in ("attribute", "designation"):
-            hh = float(np.nan_to_num(prep.village_households[k]))
-            value = 1.0 if covered > 0 else 0.0
-            gap = 0.0 if value >= ind.target - _EPS else (hh if ind.gap_unit == "户" else 1.0)
-            row.update(value=value, covered=hh * value, uncovered=hh * (1 - value), gap=gap)
+    n = len(prep.village_codes)
+    m = len(prep.codes)
+    key = prep.village_key
+    w = np.asarray(out.weight, dtype=float)
+    covered_w = np.where(out.covered, w, 0.0)
+    total = np.bincount(units.village, weights=w, minlength=m)[key]
+    covered = np.bincount(units.village, weights=covered_w, minlength=m)[key]
+    count = np.bincount(units.village, minlength=m).astype(float)[key]
+
+    reason = np.full(n, "", dtype=object)
+    if out.reason is not None:
+        reason[:] = out.reason.text(lang)
+    elif out.village_reasons:
+        texts = {code: why.text(lang) for code, why in out.village_reasons.items()}
+        reason = pd.Series(prep.village_codes).map(texts).fillna("").to_numpy(dtype=object)
+    if ind.test == "count":
+        value = count - covered
+        cov, uncov, gap = covered, value, np.maximum(0.0, value - ind.target)
+    elif ind.basis == "centre" or ind.test in ("attribute", "designation"):
+        hh = np.nan_to_num(prep.village_households)
+        value = np.where(covered > 0, 1.0, 0.0)
+        short = hh if ind.gap_unit == "户" else np.ones(n)
+        gap = np.where(value >= ind.target - _EPS, 0.0, short)
+        cov, uncov = hh * value, hh * (1 - value)
+    else:
+        empty = total <= 0
+        if ind.test != "completion":
+            reason = np.where(empty & (reason == ""), Reason("nothing_to_assess").text(lang), reason)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(empty, 1.0, covered / np.where(empty, 1.0, total))  # completion: nothing outstanding
+        short = np.maximum(0.0, np.ceil(ind.target * total - covered - _EPS))
+        if ind.gap_unit == "km":
+            beyond = np.where(out.covered, 0.0, (out.distance - float(ind.threshold_m or 0)) / 1000.0)
+            gap = np.bincount(units.village, weights=beyond, minlength=m)[key] if len(units) else np.zeros(n)
+        elif ind.gap_unit == "人":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                hh_size = prep.village_population / np.where(
+                    prep.village_households > 0, prep.village_households, np.nan
+                )
+            gap = short * hh_size
         else:
-            if total <= 0:
-                if ind.test != "completion":
-                    row["reason"] = "本村无可评估对象 — nothing to assess in the village"
-                    rows.append(row)
-                    continue
-                value = 1.0  # nothing identified, nothing outstanding
-            else:
-                value = covered / total
-            short = max(0.0, math.ceil(ind.target * total - covered - _EPS))
-            if ind.gap_unit == "km":
-                gap = float(gap_km.get(code, 0.0)) if gap_km is not None else 0.0
-            elif ind.gap_unit == "人":
-                gap = short * float(hh_size[k]) if not math.isnan(hh_size[k]) else math.nan
-            else:
-                gap = float(short)
-            row.update(value=value, covered=covered, uncovered=total - covered, gap=gap)
-        row["status"] = status_for(row["value"], ind, nearly_ratio)
-        row["score"] = score_for(row["value"], ind)
-        rows.append(row)
-    return rows
+            gap = short
+        cov, uncov = covered, total - covered
+    assessed = reason == ""
+    value = np.where(assessed, value, np.nan)
+    return pd.DataFrame(
+        {
+            "village_code": prep.village_codes,
+            "village_name": prep.village_names,
+            "indicator": ind.key,
+            "theme": ind.theme,
+            "value": value,
+            "target": float(ind.target),
+            "unit": ind.unit,
+            "status": statuses_for(value, ind, nearly_ratio),
+            "score": scores_for(value, ind),
+            "gap": np.where(assessed, gap, np.nan),
+            "gap_unit": ind.gap_unit,
+            "covered": np.where(assessed, cov, np.nan),
+            "uncovered": np.where(assessed, uncov, np.nan),
+            "reason": reason,
+        }
+    )
+
+
+def statuses_for(value: np.ndarray, ind: Indicator, nearly_ratio: float) -> np.ndarray:
+    """met ≥ target; nearly met ≥ ratio · target; else not met (for counts: met when ≤ target); NaN: not assessed."""
+    if ind.test == "count":
+        status = np.where(value <= ind.target + _EPS, "met", "not_met")
+    else:
+        status = np.where(
+            value >= ind.target - _EPS,
+            "met",
+            np.where(value >= nearly_ratio * ind.target - _EPS, "nearly_met", "not_met"),
+        )
+    return np.where(np.isnan(value), "not_assessed", status).astype(object)
+
+
+def scores_for(value: np.ndarray, ind: Indicator) -> np.ndarray:
+    """0–100: min(1, value/target)·100; for counts 100 at or below target, halving with each one over it (NaN stays)."""
+    if ind.test == "count":
+        return 100.0 / (1.0 + np.maximum(0.0, value - ind.target))
+    if ind.target <= 0:
+        return np.where(np.isnan(value), np.nan, 100.0)
+    return np.minimum(1.0, value / ind.target) * 100.0
 
 
 def composite(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:

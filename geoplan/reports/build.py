@@ -66,8 +66,8 @@ def build_report(
     title: str | None = None,
 ) -> Report:
     """Analyse both scenarios (the plan delta is always part of the report) and bundle them for the renderers."""
-    baseline = analyse(frames, standards, "baseline")
-    plan = analyse(frames, standards, "plan")
+    baseline = analyse(frames, standards, "baseline", lang=lang)
+    plan = analyse(frames, standards, "plan", lang=lang)
     delta = compare(baseline, plan, frames)
     default = "乡村基础设施短板分析报告" if lang == "zh" else "Village infrastructure gap report"
     return Report(baseline, plan, delta, scenario, lang, frames, title or default)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 from geoplan.reports.build import Report  # noqa: E402
 from geoplan.reports.tables import township_value  # noqa: E402
@@ -77,3 +79,43 @@ def theme_map(report: Report, theme: str) -> str:
     ax.set_title(report.theme_name(theme), fontsize=10)
     ax.set_axis_off()
     return _png(fig)
+
+
+#: Villages drawn as radars in the html report: the lowest composite scores first (a county has thousands).
+RADAR_VILLAGES = 12
+
+
+def theme_scores(report: Report, code: str, scenario: str) -> dict[str, float]:
+    """Mean score (0–100) of a village's assessed indicators per theme, in the standards' theme order (NaN: none)."""
+    result = report.plan if scenario == "plan" else report.baseline
+    t = result.indicators[result.indicators["village_code"] == code]
+    means = t.groupby("theme")["score"].mean()
+    return {theme: float(means.get(theme, math.nan)) for theme in report.themes()}
+
+
+def village_radar(report: Report, code: str) -> str:
+    """One village's theme scores as a radar, baseline and plan; a theme with nothing assessed sits at 0, marked —."""
+    themes = report.themes()
+    base, plan = theme_scores(report, code, "baseline"), theme_scores(report, code, "plan")
+    angles = np.linspace(0, 2 * np.pi, len(themes), endpoint=False)
+    closed = np.concatenate([angles, angles[:1]])
+    fig, ax = plt.subplots(figsize=(3.2, 3.2), subplot_kw={"projection": "polar"})
+    series = ((plan, "#90caf9", report.t("规划", "plan")), (base, "#1565c0", report.t("现状", "baseline")))
+    for scores, colour, label in series:
+        values = [0.0 if math.isnan(scores[th]) else scores[th] for th in themes]
+        ax.plot(closed, values + values[:1], color=colour, linewidth=1.5, label=label)
+        ax.fill(closed, values + values[:1], color=colour, alpha=0.25)
+    labels = [report.theme_name(th) + ("" if not math.isnan(base[th]) else " —") for th in themes]
+    ax.set_xticks(angles, labels, fontsize=7)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([50, 100], ["50", "100"], fontsize=6)
+    names = dict(zip(report.result.villages["village_code"], report.result.villages["village_name"], strict=False))
+    ax.set_title(str(names.get(code) or code), fontsize=9)
+    ax.legend(fontsize=6, loc="lower right", bbox_to_anchor=(1.25, -0.1))
+    return _png(fig)
+
+
+def radar_villages(report: Report, limit: int = RADAR_VILLAGES) -> list[str]:
+    """Codes of the villages to draw: the lowest composite scores of the report's scenario, worst first."""
+    v = report.result.villages.sort_values(["composite", "village_code"], na_position="last", kind="stable")
+    return [str(c) for c in v["village_code"].head(limit)]

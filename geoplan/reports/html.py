@@ -8,7 +8,7 @@ import jinja2
 import pandas as pd
 
 from geoplan.reports.build import Report
-from geoplan.reports.charts import coverage_bars, target_progress, theme_map
+from geoplan.reports.charts import coverage_bars, radar_villages, target_progress, theme_map, village_radar
 from geoplan.reports.narrative import headlines
 from geoplan.reports.tables import definitions_table, delta_table, projects_table, summary_table, theme_table
 from geoplan.reports.xlsx import STATUS_FILL
@@ -29,6 +29,8 @@ th{background:#ddebf7}{% for k, c in fills.items() %}td.{{ k }}{background:#{{ c
 {% for th in themes %}<section class="theme"><h2>{{ th.name }}</h2>{{ th.table|safe }}
 <div class="maps"><img alt="map {{ th.name }}" src="data:image/png;base64,{{ th.map }}">
 {% for c in th.charts %}<img alt="chart" src="data:image/png;base64,{{ c }}">{% endfor %}</div></section>{% endfor %}
+<section id="radar"><h2>{{ t_radar }}</h2><div class="maps">{% for r in radars %}
+<img alt="radar" src="data:image/png;base64,{{ r }}">{% endfor %}</div></section>
 <section id="plan"><h2>{{ t_plan }}</h2>{{ delta|safe }}{{ projects|safe }}</section>
 <section id="appendix"><h2>{{ t_appendix }}</h2>{{ definitions|safe }}<p>{{ note }}</p></section>
 </body></html>"""
@@ -69,6 +71,9 @@ def render_html(report: Report) -> str:
         delta=_html_table(delta_table(report)), projects=_html_table(projects_table(report)),
         definitions=_html_table(definitions_table(report)),
         t_summary=report.t("一页摘要", "Summary"), t_villages=report.t("分村指标总表", "Villages"),
+        radars=[village_radar(report, code) for code in radar_villages(report)],
+        t_radar=report.t("短板村画像（各专题平均得分，综合得分最低者在前）",
+                         "Village profiles (mean score per theme, lowest composite first)"),
         t_plan=report.t("项目成效", "Plan effect"), t_appendix=report.t("附录：指标定义与依据", "Appendix"),
         note=report.t("距离为本地投影坐标系中的直线距离（非路网距离）；综合得分权重在可评估指标间重新归一。",
                       "Straight-line distances in a local projected CRS; weights renormalised over assessed ones."),

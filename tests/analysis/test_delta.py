@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from geoplan.analysis import analyse, compare, load_standards
@@ -48,3 +49,20 @@ def test_arguments_in_order(grid_frames):
     b, p = analyse(grid_frames, s), analyse(grid_frames, s, "plan")
     with pytest.raises(ValueError, match="baseline result first"):
         compare(p, b, grid_frames)
+
+
+def test_results_of_differently_ordered_inputs_compare_the_same(grid_frames):
+    """Coverage tables number units per prepared dataset; compare() matches them by id all the same."""
+    standards = load_standards()
+    base, plan = analyse(grid_frames, standards), analyse(grid_frames, standards, "plan")
+    shuffled = {name: frame.iloc[::-1].reset_index(drop=True) for name, frame in grid_frames.items()}
+    plan_shuffled = analyse(shuffled, standards, "plan")
+    assert list(plan_shuffled.coverage["unit_id"].cat.categories) != list(plan.coverage["unit_id"].cat.categories)
+    want, got = compare(base, plan, grid_frames), compare(base, plan_shuffled, shuffled)
+    keys = ["village_code", "indicator"]
+    pd.testing.assert_frame_equal(
+        want.villages.sort_values(keys).reset_index(drop=True), got.villages.sort_values(keys).reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(
+        want.projects.sort_values("id").reset_index(drop=True), got.projects.sort_values("id").reset_index(drop=True)
+    )
