@@ -10,7 +10,7 @@ The story
 five to seven settlements (自然村/村民小组) each.  Tea (茶园村, 万亩生态茶园) and the cherry-blossom valley
 (樱花村, 樱花观光带) are the tourism assets; 石门村, 高坪村 and 马鞍山村 are the remote, poorly served ones.
 
-How the layers carry the seed report (/work/shared/context/township-work-report-2025-2026.txt):
+How the layers carry the seed report (shared/context/township-work-report-2025-2026.txt beside the repository):
 
 * 省道S…线…段路基基本完工, 2026 路面铺设 → ``roads``: 省道S232线青岩至石门段, under_construction, 2026.
 * 完成…水库除险加固 → ``reservoirs``: 龙潭水库 reinforced (completed 2025); 白果坪水库 under reinforcement;
