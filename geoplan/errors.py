@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geoplan.messages import LOCATION, render
+
 
 class GeoplanError(Exception):
     """Base of every error geoplan raises on purpose; its message is safe to show a user."""
@@ -42,23 +44,35 @@ class ChangeNotFound(NotFound):
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem, located precisely enough for a planner to fix it."""
+    """One validation problem, located precisely enough for a planner to fix it.
+
+    ``message`` is English; ``code`` and ``params`` let :meth:`text` say the same in the planner's language.
+    """
 
     layer: str
     feature: str | None
     field: str | None
     message: str
     row: int | None = None
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    def text(self, lang: str = "zh") -> str:
+        """The message alone, in ``lang`` ("zh" or "en")."""
+        return render(self.code, dict(self.params), lang, self.message)
+
+    def describe(self, lang: str = "zh") -> str:
+        """Location and message in one line, in ``lang``."""
+        loc = LOCATION["zh" if lang == "zh" else "en"]
+        where = [self.layer]
+        for key in ("row", "feature", "field"):
+            value = getattr(self, key)
+            if value is not None:
+                where.append(loc[key].format(value))
+        return f"{loc['sep'].join(where)}{loc['colon']}{self.text(lang)}"
 
     def __str__(self) -> str:
-        where = [self.layer]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.feature is not None:
-            where.append(f"feature {self.feature}")
-        if self.field is not None:
-            where.append(f"field {self.field}")
-        return f"{', '.join(where)}: {self.message}"
+        return self.describe("en")
 
 
 class ValidationFailed(GeoplanError):

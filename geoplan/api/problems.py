@@ -101,16 +101,31 @@ def status_of(exc: GeoplanError) -> tuple[int, str]:
 def _domain_problem(request: Request, exc: GeoplanError) -> Response:
     status, title = status_of(exc)
     extra: dict[str, Any] = {}
+    detail = str(exc)
     if isinstance(exc, ValidationFailed):
+        lang = _language(request)
         extra["problems"] = [
-            {"layer": p.layer, "feature": p.feature, "field": p.field, "row": p.row, "message": p.message}
+            {"layer": p.layer, "feature": p.feature, "field": p.field, "row": p.row, "code": p.code or None,
+             "message": p.text(lang)}
             for p in exc.problems
-        ]
+        ]  # fmt: skip
+        if exc.problems:
+            more = len(exc.problems) - 1
+            detail = exc.problems[0].describe(lang) + (f" (+{more})" if more else "")
     if isinstance(exc, VersionConflict):
         extra["current_version"] = exc.current
     if status >= 500:
         log.error("%s: %s", request.url.path, exc)
-    return problem_response(status, title, str(exc), instance=request.url.path, **extra)
+    return problem_response(status, title, detail, instance=request.url.path, **extra)
+
+
+def _language(request: Request) -> str:
+    """Problem texts follow ?lang=, else the server's configured language (Chinese by default)."""
+    asked = request.query_params.get("lang")
+    if asked in ("zh", "en"):
+        return asked
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "lang", "zh")
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from geoplan.cli.app import app
+from geoplan.config import load_settings
 from geoplan.errors import GeoplanError, ValidationFailed
 
 #: Command modules; each registers its commands on ``app`` when imported.
@@ -31,8 +32,11 @@ def report_error(exc: GeoplanError) -> None:
     """One clear line per problem on stderr."""
     problems = exc.problems if isinstance(exc, ValidationFailed) else None
     if problems:
+        lang = load_settings().lang  # GEOPLAN_LANG; read now, never at import
         for p in problems:
-            err_console.print(f"错误 error: {p}", markup=False, soft_wrap=True)
+            err_console.print(
+                f"{'错误' if lang == 'zh' else 'error'}: {p.describe(lang)}", markup=False, soft_wrap=True
+            )
     else:
         err_console.print(f"错误 error: {exc}", markup=False, soft_wrap=True)
 

@@ -46,7 +46,7 @@ from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeLog, ChangeRecord
 from geoplan.layers.files import encode_collection, read_collection, round_coords, staged_write
 from geoplan.layers.placement import VillageLocator
-from geoplan.layers.validation import collection_problems, feature_problems
+from geoplan.layers.validation import collection_problems, feature_problems, problem
 
 #: Where the store keeps its own bookkeeping inside the data directory.
 META_DIR = ".geoplan"
@@ -380,7 +380,7 @@ class LayerStore:
                 problems.append(Problem(str(path), None, None, str(exc)))
                 continue
             for p in collection_problems(self.catalogue, self.spec(layer), data["features"]):
-                problems.append(Problem(str(path), p.feature, p.field, p.message, p.row))
+                problems.append(replace(p, layer=str(path)))
         return FileReport(tuple(targets), problems)
 
     # ---------------------------------------------------------------- internals
@@ -388,7 +388,7 @@ class LayerStore:
         """An insert keeping the client's id when it gives one, else a new random id with the layer's prefix."""
         given = feature.get("id") if isinstance(feature, dict) else None
         if isinstance(given, bool) or not isinstance(given, (str, int, type(None))):
-            raise ValidationFailed([Problem(layer, None, "id", "feature id must be a string or a number")])
+            raise ValidationFailed([problem(layer, None, "id", "bad_id")])
         if given is not None and str(given).strip():
             return _Op("insert", str(given), feature)
         return _Op("insert", f"{self.spec(layer).id_prefix}-{secrets.token_hex(4)}", feature, given_id=False)
@@ -442,7 +442,7 @@ class LayerStore:
             if o.kind == "insert" and current is not None and not rows:
                 raise FeatureExists(layer, o.fid)
             if o.kind == "insert" and current is not None:
-                problems.append(Problem(layer, o.fid, "id", "a feature with this id already exists", row))
+                problems.append(problem(layer, o.fid, "id", "id_exists", row))
                 continue
             if o.kind != "insert" and current is None:
                 raise FeatureNotFound(layer, o.fid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import shapely
@@ -19,6 +20,7 @@ from shapely.validation import explain_validity
 
 from geoplan.errors import Problem
 from geoplan.layers.catalogue import Catalogue, LayerSpec
+from geoplan.messages import render
 
 #: Control characters other than tab and newlines: invisible in every client and refused by Excel (openpyxl).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -42,68 +44,97 @@ def _coords(value: Any) -> Iterator[Any]:
             yield from _coords(item)
 
 
+def problem(
+    layer: str, feature: str | None, field: str | None, code: str, row: int | None = None, **params: object
+) -> Problem:
+    """A Problem with its English message rendered from the code's template (other languages via .text)."""
+    frozen = tuple((k, str(v)) for k, v in params.items())
+    return Problem(layer, feature, field, render(code, dict(frozen), "en", code), row, code, frozen)
+
+
 def geometry_problems(spec: LayerSpec, feature_id: str | None, geometry: Any) -> list[Problem]:
     """Problems with one GeoJSON geometry for this layer (empty list = fine)."""
 
-    def problem(message: str) -> Problem:
-        return Problem(spec.name, feature_id, "geometry", message)
+    def found(code: str, **params: object) -> list[Problem]:
+        return [problem(spec.name, feature_id, "geometry", code, **params)]
 
     if not isinstance(geometry, dict):
-        return [problem("missing geometry (every feature needs one)")]
+        return found("missing_geometry")
     gtype = geometry.get("type")
     if gtype not in spec.geometry_types:
-        allowed = "/".join(spec.geometry_types)
-        return [problem(f"geometry type {gtype!r} is not allowed in this layer (expects {allowed})")]
+        return found("geometry_type", got=repr(gtype), expected="/".join(spec.geometry_types))
     for pos in _coords(geometry.get("coordinates")):
         # bool is an int in Python: JSON true/false must not pass as coordinates 1/0.
         if len(pos) < 2 or not all(
             isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in pos
         ):
-            return [problem(f"invalid position {pos!r}")]
+            return found("bad_position", position=repr(pos))
         lon, lat = pos[0], pos[1]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            return [
-                problem(
-                    f"coordinate ({lon}, {lat}) is outside lon/lat range; stored GeoJSON is WGS84 lon/lat "
-                    "(RFC 7946) — reproject projected data on import"
-                )
-            ]
+            return found("out_of_range", lon=lon, lat=lat)
     try:
         geom = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        return [problem(f"malformed {gtype} coordinates: {exc}")]
+        return found("malformed", got=gtype, detail=exc)
     if geom.is_empty:
-        return [problem("geometry is empty")]
+        return found("empty")
     if not geom.is_valid:
-        return [problem(f"invalid geometry: {explain_validity(geom)}")]
+        return found("invalid_geometry", reason=explain_validity(geom))
     if spec.geometry == "line" and shapely.length(geom) == 0:
-        return [problem("line has zero length")]
+        return found("zero_length")
     return []
+
+
+#: jsonschema keyword → problem code (the others keep jsonschema's English message).
+_KEYWORD_CODES = {
+    "enum": "enum",
+    "type": "type",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "pattern": "pattern",
+    "maxLength": "max_length",
+    "format": "format",
+}
 
 
 def property_problems(catalogue: Catalogue, spec: LayerSpec, feature_id: str | None, props: Any) -> list[Problem]:
     """Problems with a feature's properties against the layer's schema."""
     if not isinstance(props, dict):
-        return [Problem(spec.name, feature_id, "properties", "properties must be a JSON object")]
+        return [problem(spec.name, feature_id, "properties", "not_object")]
     problems = []
     for err in sorted(_validator(catalogue, spec.name).iter_errors(props), key=lambda e: list(e.path)):
+        field = str(err.path[0]) if err.path else None
         if err.validator == "additionalProperties":
             for extra in sorted(set(props) - set(spec.field_names)):
-                problems.append(
-                    Problem(spec.name, feature_id, extra, f"unknown field (layer {spec.name} has no field {extra!r})")
-                )
+                found = problem(spec.name, feature_id, extra, "unknown_field", layer_name=spec.name, name=extra)
+                problems.append(found)
         elif err.validator == "required":
             for missing in err.validator_value:
                 if missing not in props:
-                    problems.append(Problem(spec.name, feature_id, missing, "required field is missing"))
+                    problems.append(problem(spec.name, feature_id, missing, "required"))
+        elif err.validator in _KEYWORD_CODES:
+            limit = err.validator_value
+            if err.validator == "enum":
+                limit = [v for v in limit if v is not None]
+            if err.validator == "type":
+                limit = [t for t in ([limit] if isinstance(limit, str) else limit) if t != "null"][0]
+            problems.append(
+                problem(
+                    spec.name,
+                    feature_id,
+                    field,
+                    _KEYWORD_CODES[err.validator],
+                    value=repr(err.instance),
+                    limit=limit,
+                    allowed=limit,
+                    expected=limit,
+                )  # fmt: skip
+            )
         else:
-            field = str(err.path[0]) if err.path else None
-            problems.append(Problem(spec.name, feature_id, field, f"{err.message}"))
+            problems.append(Problem(spec.name, feature_id, field, err.message))
     for name, value in props.items():
         if isinstance(value, str) and _CONTROL_CHARS.search(value):
-            problems.append(
-                Problem(spec.name, feature_id, name, "text contains control characters (e.g. \\x01); remove them")
-            )
+            problems.append(problem(spec.name, feature_id, name, "control_chars"))
     # jsonschema reports `required` once for all missing names; de-duplicate while keeping order.
     return list(dict.fromkeys(problems))
 
@@ -111,15 +142,15 @@ def property_problems(catalogue: Catalogue, spec: LayerSpec, feature_id: str | N
 def feature_problems(catalogue: Catalogue, spec: LayerSpec, feature: Any, row: int | None = None) -> list[Problem]:
     """Every problem with one GeoJSON Feature for this layer."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        return [Problem(spec.name, None, None, "not a GeoJSON Feature object", row=row)]
+        return [problem(spec.name, None, None, "not_feature", row=row)]
     fid = feature.get("id")
     fid_str = None if fid is None else str(fid)
-    if fid is not None and not isinstance(fid, (str, int)):
-        return [Problem(spec.name, None, "id", "feature id must be a string or number", row=row)]
+    if fid is not None and (isinstance(fid, bool) or not isinstance(fid, (str, int))):
+        return [problem(spec.name, None, "id", "bad_id", row=row)]
     problems = geometry_problems(spec, fid_str, feature.get("geometry"))
     problems += property_problems(catalogue, spec, fid_str, feature.get("properties"))
     if row is not None:
-        problems = [Problem(p.layer, p.feature, p.field, p.message, row=row) for p in problems]
+        problems = [replace(p, row=row) for p in problems]
     return problems
 
 
@@ -131,9 +162,9 @@ def collection_problems(catalogue: Catalogue, spec: LayerSpec, features: Iterabl
         problems += feature_problems(catalogue, spec, feature)
         fid = feature.get("id") if isinstance(feature, dict) else None
         if fid is None:
-            problems.append(Problem(spec.name, None, "id", "feature has no id"))
+            problems.append(problem(spec.name, None, "id", "no_id"))
         elif str(fid) in seen:
-            problems.append(Problem(spec.name, str(fid), "id", "duplicate feature id"))
+            problems.append(problem(spec.name, str(fid), "id", "duplicate_id"))
         else:
             seen.add(str(fid))
     return problems

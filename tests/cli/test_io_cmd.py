@@ -32,7 +32,8 @@ def test_liechtenstein_roads_and_buildings_import_export_undo(liechtenstein_dir:
     assert LayerStore(data).count("buildings") == 0 and LayerStore(data).count("roads") > 2000
 
 
-def test_dry_run_lists_bad_rows_and_exit_code_is_1(tmp_path: Path, capsys):
+def test_dry_run_lists_bad_rows_and_exit_code_is_1(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.delenv("GEOPLAN_LANG", raising=False)  # Chinese, the default
     data = tmp_path / "d"
     data.mkdir()
     csv = tmp_path / "houses.csv"
@@ -43,9 +44,9 @@ def test_dry_run_lists_bad_rows_and_exit_code_is_1(tmp_path: Path, capsys):
     args = ["import", str(csv), "--layer", "housing_repairs", "--crs", "wgs84", "--data-dir", str(data)]
     assert main([*args, "--dry-run", "--status", "planned"]) == 1
     err = capsys.readouterr().err
-    assert "housing_repairs, row 2, field danger_grade: 'X级' is not one of" in err
+    assert "housing_repairs,第2行,字段 danger_grade:取值 'X级' 不在允许范围内:['C', 'D']" in err
     assert main(args) == 1  # no --status: all three rows lack the required status
-    assert capsys.readouterr().err.count("field status: required field is missing") == 3
+    assert capsys.readouterr().err.count("字段 status:必填字段缺失") == 3
     assert LayerStore(data).count("housing_repairs") == 0
     assert main(["import", str(csv), "--layer", "housing_repairs", "--data-dir", str(data), "--status", "planned"]) == 1
     assert "Say which with --crs" in capsys.readouterr().err

@@ -64,17 +64,31 @@ def broken_dir(tmp_path: Path) -> Path:
     return d
 
 
-def test_validate_names_file_feature_and_field_for_each_problem(broken_dir: Path, capsys):
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh", {
+            "villages.geojson": ("要素 422801105201", "字段 geometry", "几何图形无效", "Self-intersection"),
+            "facilities.geojson": ("要素 fac-1", "字段 geometry", "超出经纬度范围", "200"),
+            "roads.geojson": ("要素 road-1", "字段 status", "不在允许范围内", "finished"),
+            "settlements.geojson": ("要素 st-1", "字段 households", "必填字段缺失"),
+            "water_networks.geojson": ("要素 w-1", "字段 geometry", "Polygon", "LineString"),
+            "reservoirs.geojson": ("not valid JSON",),
+        }),
+        ("en", {
+            "villages.geojson": ("feature 422801105201", "field geometry", "Self-intersection"),
+            "facilities.geojson": ("feature fac-1", "field geometry", "200"),
+            "roads.geojson": ("feature road-1", "field status", "finished"),
+            "settlements.geojson": ("feature st-1", "field households", "required"),
+            "water_networks.geojson": ("feature w-1", "field geometry", "Polygon"),
+            "reservoirs.geojson": ("not valid JSON",),
+        }),
+    ],
+)  # fmt: skip
+def test_validate_names_file_feature_and_field_for_each_problem(broken_dir: Path, capsys, monkeypatch, lang, expected):
+    monkeypatch.setenv("GEOPLAN_LANG", lang)
     assert main(["validate", str(broken_dir)]) == 1
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    expected = {
-        "villages.geojson": ("feature 422801105201", "field geometry", "Self-intersection"),
-        "facilities.geojson": ("feature fac-1", "field geometry", "200"),
-        "roads.geojson": ("feature road-1", "field status", "finished"),
-        "settlements.geojson": ("feature st-1", "field households", "required"),
-        "water_networks.geojson": ("feature w-1", "field geometry", "Polygon"),
-        "reservoirs.geojson": ("not valid JSON",),
-    }
     for filename, parts in expected.items():
         matching = [line for line in lines if filename in line]
         assert len(matching) == 1, (filename, lines)
