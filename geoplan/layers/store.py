@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import orjson
-import pandas as pd
 import shapely
 from filelock import FileLock
 
@@ -45,6 +43,7 @@ from geoplan.errors import (
 from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeLog, ChangeRecord
 from geoplan.layers.files import encode_collection, read_collection, round_coords, staged_write
+from geoplan.layers.frames import to_frame
 from geoplan.layers.placement import VillageLocator
 from geoplan.layers.validation import collection_problems, feature_problems, problem
 
@@ -134,11 +133,7 @@ class LayerSnapshot:
     @cached_property
     def frame(self) -> gpd.GeoDataFrame:
         """The layer as a GeoDataFrame in EPSG:4326, one column per catalogue field plus ``id``."""
-        columns = ["id", *self.spec.field_names]
-        rows = [{"id": f.get("id"), **(f.get("properties") or {})} for f in self.features]
-        props = pd.DataFrame(rows, columns=columns)
-        geoms = shapely.from_geojson([orjson.dumps(f["geometry"]).decode() for f in self.features])
-        return gpd.GeoDataFrame(props, geometry=list(geoms), crs=WGS84)
+        return to_frame(self.features, self.spec.field_names)
 
 
 @dataclass
@@ -486,8 +481,13 @@ class LayerStore:
             return results
         kept = [f for i, f in enumerate(features) if i not in deleted]
         data = encode_collection(layer, kept, {"last_change": change})
-        with staged_write(self.path(layer), data):
+        path = self.path(layer)
+        with staged_write(path, data):
             log.append(records)
+        # Still under the lock, so no other writer can have replaced the file: keep what we wrote as the
+        # cached snapshot instead of parsing it again on the next read.
+        st = os.stat(path)
+        self._cache[layer] = LayerSnapshot(spec, kept, change, (st.st_ino, st.st_size, st.st_mtime_ns))
         return results
 
     def _normalise(self, spec: LayerSpec, fid: str, raw: Any, row: int | None) -> tuple[dict[str, Any], list[Problem]]:
