@@ -78,12 +78,10 @@ def bench(n: int) -> dict[str, float]:
         store.features("facilities")
         point = {"type": "Point", "coordinates": [109.5, 30.3]}
 
+        props = {"name": "新卫生室", "status": "planned", "kind": "clinic", "village_code": "422801105201"}
+
         def store_insert() -> None:
-            store.insert(
-                "facilities",
-                {"type": "Feature", "geometry": point, "properties": {"name": "新卫生室", "status": "planned",
-                                                                      "kind": "clinic", "village_code": "422801105201"}},
-            )  # fmt: skip
+            store.insert("facilities", {"type": "Feature", "geometry": point, "properties": props})
 
         def gdal_read() -> None:
             gpd.read_file(path, engine="pyogrio")
