@@ -168,11 +168,13 @@ def count_test(prep: Prepared, ind: Indicator, scenario: Scenario, year: int | N
     sel = ind.targets[0]
     frame = prep.frame(sel.layer)
     status = prep.status(sel.layer)
-    present = prep.select(sel) & np.isin(status, statuses(scenario)) & in_year(frame, year)
+    bad = prep.select(Selector(layer=sel.layer, where=ind.count_where)).copy()
+    # A bad feature exists today whatever its project status: a dam whose reinforcement is under construction
+    # or planned is still an unsafe dam in the baseline (the status describes the fix, not the dam).
+    present = prep.select(sel) & ((np.isin(status, statuses(scenario)) & in_year(frame, year)) | bad)
     units = prep.feature_units(sel.layer, present)
     if not prep.select(sel).any():
         return _empty_outcome(ind, units, Reason.about("no_features", sel))
-    bad = prep.select(Selector(layer=sel.layer, where=ind.count_where)).copy()
     if scenario == "plan":
         resolved = np.isin(status, PLAN_ONLY_STATUSES)
         if ind.plan_resolves:

@@ -25,7 +25,7 @@ from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
 from geoplan.maps.basemaps import add_basemaps
 from geoplan.maps.compact import CompactLayer, compact_features, dumps
 from geoplan.maps.geojson_layer import EMPTY
-from geoplan.maps.labels import text
+from geoplan.maps.labels import count, number, text
 from geoplan.maps.layers import DEFAULT_DISPLAY, Display, data_bounds
 from geoplan.maps.overview import new_map
 
@@ -79,18 +79,11 @@ def village_classes(result: AnalysisResult, measure: str) -> dict[str, str]:
     return {str(r.village_code): str(r.status) for r in rows.itertuples()}
 
 
-def _fmt(value: Any, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if unit == "%":
-        return f"{value * 100:.0f}%"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def _gap(value: Any, unit: str) -> str:
+    """Blank when nothing is missing; otherwise the report's wording (231户, 1.4km)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == 0:
         return ""
-    return f"{value:.1f} {unit}" if unit == "km" else f"{value:.0f} {unit}"
+    return count(value, unit)
 
 
 def indicator_tables(result: AnalysisResult) -> dict[str, dict[str, list[str]]]:
@@ -98,8 +91,8 @@ def indicator_tables(result: AnalysisResult) -> dict[str, dict[str, list[str]]]:
     tables: dict[str, dict[str, list[str]]] = {}
     for r in result.indicators.itertuples():
         tables.setdefault(str(r.village_code), {})[str(r.indicator)] = [
-            _fmt(r.value, r.unit),
-            _fmt(r.target, r.unit),
+            number(r.value, r.unit),
+            number(r.target, r.unit),
             str(r.status),
             _gap(r.gap, r.gap_unit),
         ]

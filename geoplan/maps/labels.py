@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -68,3 +69,25 @@ def formatter(catalogue: Catalogue, field: FieldSpec, lang: Lang = "zh") -> Call
     if field.type == "number":
         return lambda v: round(float(v), 2)
     return None
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def count(x: Any, unit: str = "") -> str:
+    """Whole units written as the gap report writes them (231户, 1座); km keeps one decimal (1.4km).
+
+    The maps may not import the report package (tests/test_architecture.py), so the two formats are kept in
+    step by tests/maps/test_village.py rather than shared.
+    """
+    if _missing(x):
+        return "—"
+    return f"{x:,.1f}km" if unit == "km" else f"{round(x):,}{unit}"
+
+
+def number(x: Any, unit: str) -> str:
+    """An indicator value: a share as a percentage with one decimal (44.4%), a count with its unit."""
+    if _missing(x):
+        return "—"
+    return f"{x * 100:.1f}%" if unit == "%" else count(x, unit)

@@ -10,13 +10,14 @@ import geopandas as gpd
 from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
 from geoplan.maps.basemaps import add_basemaps
 from geoplan.maps.layers import DEFAULT_DISPLAY, Display, add_layers, data_bounds
-from geoplan.maps.page import Legend, PageSupport
+from geoplan.maps.page import Legend, MetricScale, PageSupport
 
 
 def new_map(bounds: list[list[float]] | None) -> folium.Map:
     """An empty map with a metric scale bar, fitted to ``bounds`` (basemaps are added separately)."""
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [30.0, 111.0]
-    m = folium.Map(location=center, zoom_start=12, tiles=None, control_scale=True)
+    m = folium.Map(location=center, zoom_start=12, tiles=None)
+    MetricScale().add_to(m)
     if bounds:
         m.fit_bounds(bounds)
     PageSupport().add_to(m)

@@ -103,3 +103,19 @@ class TileFailureNotice(MacroElement):
         super().__init__()
         self._name = "TileFailureNotice"
         self.message = text("tiles_failed", lang)
+
+
+class MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (folium's default adds miles and feet, which no planner here uses)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"

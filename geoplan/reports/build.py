@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,10 +75,26 @@ def build_report(
 
 
 def write_report(report: Report, fmt: str, out_dir: Path) -> list[Path]:
-    """Write the report in one format under ``out_dir``; returns the files written."""
+    """Write the report in one format under ``out_dir``; returns the files written.
+
+    Files are rendered into a scratch folder beside them and moved into place only when all are complete, so a
+    failure half-way (a full disk, a bad value) leaves no half-written report and no stray folder behind.
+    """
     if fmt not in FORMATS:
         raise GeoplanError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix=".report-", dir=out_dir) as scratch:
+            files = _render(report, fmt, Path(scratch))
+            return [f.replace(out_dir / f.name) for f in files]
+    except BaseException:
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+        raise
+
+
+def _render(report: Report, fmt: str, out_dir: Path) -> list[Path]:
     stem = f"gap_report_{report.scenario}"
     if fmt == "xlsx":
         from geoplan.reports.xlsx import write_xlsx

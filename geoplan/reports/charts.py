@@ -11,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from geoplan.reports.build import Report  # noqa: E402
 from geoplan.reports.tables import township_value  # noqa: E402
@@ -36,7 +38,9 @@ def coverage_bars(report: Report, key: str) -> str:
     ind = report.standards.indicator(key)
     ax.set_title(ind.name(report.lang))
     ax.set_ylabel(ind.gap_unit if ind.gap_unit in ("座",) else report.t("户", "households"))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # whole 户 / 座, never 0.2 of one
     ax.tick_params(axis="x", rotation=45, labelsize=8)
+    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.legend(fontsize=8)
     return _png(fig)
 
@@ -56,7 +60,8 @@ def target_progress(report: Report) -> str:
     ax.set_yticks(list(y), names, fontsize=8)
     ax.set_xlim(0, 1.05)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.legend(fontsize=8, loc="lower right")
+    # below the axes: inside, it hid the bars of the first indicators
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=3, frameon=False)
     return _png(fig)
 
 
@@ -78,6 +83,15 @@ def theme_map(report: Report, theme: str) -> str:
         unc.plot(ax=ax, color="#d32f2f", markersize=6)
     ax.set_title(report.theme_name(theme), fontsize=10)
     ax.set_axis_off()
+    # without a key the colours mean nothing to a reader: score scale, red dots, grey villages
+    bar = fig.colorbar(plt.cm.ScalarMappable(norm=plt.Normalize(0, 100), cmap="RdYlGn"), ax=ax, shrink=0.6, pad=0.02)
+    bar.set_label(report.t("专题平均得分", "mean theme score"), fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color="#d32f2f", markersize=4, label=report.t("未覆盖", "uncovered")),
+        Patch(facecolor="#eeeeee", edgecolor="#444", label=report.t("未评估", "not assessed")),
+    ]
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
     return _png(fig)
 
 

@@ -20,14 +20,14 @@ _TEMPLATE = jinja2.Environment(autoescape=True).from_string(
 body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif;margin:24px;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}th,td{border:1px solid #ccc;padding:3px 6px}
 th{background:#ddebf7}{% for k, c in fills.items() %}td.{{ k }}{background:#{{ c }}}{% endfor %}
-.maps img{width:300px;margin:4px}section{margin-bottom:24px}
+.maps img{margin:4px;vertical-align:top;max-width:100%}.maps img.map{width:320px}section{margin-bottom:24px}
 </style></head><body>
 <h1>{{ title }}</h1>
 <section id="summary"><h2>{{ t_summary }}</h2><ul>{% for s in headlines %}<li>{{ s }}</li>{% endfor %}</ul>
 <img alt="progress" src="data:image/png;base64,{{ progress }}"></section>
 <section id="villages"><h2>{{ t_villages }}</h2>{{ summary|safe }}</section>
 {% for th in themes %}<section class="theme"><h2>{{ th.name }}</h2>{{ th.table|safe }}
-<div class="maps"><img alt="map {{ th.name }}" src="data:image/png;base64,{{ th.map }}">
+<div class="maps"><img class="map" alt="map {{ th.name }}" src="data:image/png;base64,{{ th.map }}">
 {% for c in th.charts %}<img alt="chart" src="data:image/png;base64,{{ c }}">{% endfor %}</div></section>{% endfor %}
 <section id="radar"><h2>{{ t_radar }}</h2><div class="maps">{% for r in radars %}
 <img alt="radar" src="data:image/png;base64,{{ r }}">{% endfor %}</div></section>

@@ -17,12 +17,19 @@ def headlines(report: Report, limit: int = 5) -> list[str]:
     out: list[str] = []
     zh = report.lang == "zh"
     scen = ("规划情景" if r.scenario == "plan" else "现状") if zh else r.scenario
-    out.append(
-        f"全乡{n}个行政村、{count(hh, '户')}（{scen}）共评估{len(report.standards.indicators)}项指标。"
-        if zh
-        else f"{n} villages, {count(hh)} households; {len(report.standards.indicators)} indicators ({scen})."
-    )
     assessed = t[t["status"] != "not_assessed"]
+    total, done = len(report.standards.indicators), assessed["indicator"].nunique()
+    # an indicator no village could be assessed on is not "evaluated": say how many lack data
+    missing = (
+        (f"，另有{total - done}项因缺少数据未评估" if zh else f"; {total - done} not assessed (missing data)")
+        if done < total
+        else ""
+    )
+    out.append(
+        f"全乡{n}个行政村、{count(hh, '户')}（{scen}）共评估{done}项指标{missing}。"
+        if zh
+        else f"{n} villages, {count(hh)} households; {done} indicators assessed ({scen}){missing}."
+    )
     short = (
         assessed[assessed["status"] == "not_met"]
         .groupby("indicator")

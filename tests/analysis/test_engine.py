@@ -191,3 +191,16 @@ def test_villages_are_required(standards):
 def test_unknown_scenario_is_rejected(grid_frames, standards):
     with pytest.raises(ValueError, match="scenario"):
         analyse(grid_frames, standards, "dream")  # type: ignore[arg-type]
+
+
+def test_reinforcement_under_construction_counts_unsafe_today_and_resolved_in_plan(grid_store, standards):
+    # the demo's 白果坪水库: the reservoir feature carries the reinforcement project's status
+    grid_store.patch("reservoirs", "res-B", {"properties": {"status": "under_construction"}})
+    grid_store.patch("reservoirs", "res-A", {"properties": {"status": "planned"}})
+    frames = grid_store.frames()
+    base, plan = analyse(frames, standards, "baseline"), analyse(frames, standards, "plan")
+    check(base, "unsafe_reservoirs", A, 1, "not_met", 1, 0, 1)  # unsafe dam, reinforcement only planned
+    check(base, "unsafe_reservoirs", B, 1, "not_met", 1, 0, 1)
+    check(plan, "unsafe_reservoirs", A, 0, "met", 0, 1, 0)
+    check(plan, "unsafe_reservoirs", B, 0, "met", 0, 1, 0)
+    check(plan, "unsafe_reservoirs", C, 0, "met", 0, 1, 0)

@@ -55,6 +55,18 @@ def test_demo_fifty_houses_repaired(demo):
     assert plan.indicator_table("housing_repair")["value"].eq(1.0).all()
 
 
+def test_demo_reservoir_under_reinforcement_is_unsafe_today_and_fixed_by_the_plan(demo):
+    frames, base, plan, delta = demo
+    res = frames["reservoirs"]
+    unsafe = res[res["safety"].isin(["unsafe", "under_reinforcement"])]
+    fixing = unsafe[unsafe["status"].isin(["planned", "under_construction"])]
+    assert len(unsafe) == 2 and len(fixing) == 1  # 岩洞湾 (no fix yet), 白果坪 (reinforcement under way)
+    assert base.indicator_table("unsafe_reservoirs")["value"].sum() == len(unsafe)
+    assert plan.indicator_table("unsafe_reservoirs")["value"].sum() == len(unsafe) - len(fixing)
+    d = delta.villages[delta.villages["indicator"] == "unsafe_reservoirs"].set_index("village_code")["delta"]
+    assert d.loc[fixing["village_code"].iloc[0]] == -1
+
+
 def test_demo_every_indicator_computed_or_explained(demo, standards):
     _, base, plan, _ = demo
     for result in (base, plan):

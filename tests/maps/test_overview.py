@@ -95,9 +95,10 @@ def test_legend_basemaps_scale_and_bounds(tiny_frames) -> None:
     tiles = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
     assert [t.tile_name for t in tiles] == ["OpenStreetMap", "卫星影像"]
     assert tiles[0].show and not tiles[1].show
-    assert m.control_scale
     villages = tiny_frames["villages"].total_bounds
     html = m.get_root().render()
+    assert "L.control.scale({metric: true, imperial: false" in html  # metres only: no miles on a Chinese plan
+    assert "L.control.scale()" not in html
     assert f"[{villages[1]}, {villages[0]}], [{villages[3]}, {villages[2]}]" in html
 
 

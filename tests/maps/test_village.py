@@ -36,8 +36,13 @@ def test_village_map_has_its_layers_and_indicator_table(tiny_frames) -> None:
     assert len(layers["settlements"].compact.features()) == 2
     panel = next(c for c in m._children.values() if isinstance(c, IndicatorPanel))
     assert panel.html.startswith("<h4>西村 · 指标表</h4>")
-    assert "<td>自来水普及率</td><td>0%</td><td>96%</td>" in panel.html
+    assert "<td>自来水普及率</td><td>0.0%</td><td>96.0%</td>" in panel.html  # as the report writes them
     assert '<span class="gp-not_met">未达标</span>' in panel.html
-    assert "0.4 km" in panel.html  # 500 m from the paved road = 400 m beyond the 100 m threshold
+    assert "<td>0.4km</td>" in panel.html
+    # the same wording as the gap report's tables
+    from geoplan.reports.numbers import count, value
+
+    assert f"<td>{value(0.0, '%')}</td><td>{value(0.96, '%')}</td>" in panel.html
+    assert f"<td>{count(0.4, 'km')}</td>" in panel.html  # 500 m from the paved road = 400 m beyond the 100 m threshold
     bounds = tiny_frames["villages"][tiny_frames["villages"]["code"] == WEST].total_bounds
     assert f"[{bounds[1]}, {bounds[0]}], [{bounds[3]}, {bounds[2]}]" in m.get_root().render()

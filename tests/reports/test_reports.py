@@ -31,6 +31,18 @@ def test_chinese_number_formats():
     assert pct(float("nan")) == "—"
 
 
+def test_headlines_give_the_worked_figures(report):
+    from geoplan.reports.narrative import headlines
+
+    lines = headlines(report)
+    # 50 + 70 + 40 户; elderly care has no stations anywhere, so 15 of the 16 indicators are assessed
+    assert lines[0] == "全乡3个行政村、160户（规划情景）共评估15项指标，另有1项因缺少数据未评估。"
+    # waste (200 m, 90 %): nobody in A or C near the one station, B 50 of 70 → 45 + 13 + 36 户 short
+    assert "全乡3个行政村中，3个村垃圾收运覆盖率未达到目标（90.0%），缺口合计94户。" in lines
+    # budgets 120 + 40 + 3 + 5 + 50 + 30 万元 (the eco village has none)
+    assert any(line.startswith("规划项目7个，总投资248.0万元") for line in lines)
+
+
 def test_xlsx_has_summary_theme_sheets_and_colours(report, tmp_path):
     (path,) = write_report(report, "xlsx", tmp_path)
     wb = load_workbook(path)
@@ -93,6 +105,11 @@ def test_html_renders_in_chromium(report, tmp_path):
         page.goto(path.as_uri())
         assert page.locator("h1").inner_text() == "乡村基础设施短板分析报告"
         assert page.locator("section.theme").count() == len(report.themes())
+        assert page.locator("#summary li").count() >= 3
+        assert "共评估15项指标" in page.locator("#summary").inner_text()
+        appendix = page.locator("#appendix").inner_text()
+        assert "T/CHES 18-2018" in appendix and "可信度" in appendix  # provenance of each indicator
+        assert "新增覆盖(户)" in page.locator("#plan").inner_text()
         images = page.locator("img")
         assert images.count() > 5
         assert all(images.nth(i).evaluate("i => i.naturalWidth > 0") for i in range(images.count()))
@@ -101,3 +118,25 @@ def test_html_renders_in_chromium(report, tmp_path):
         browser.close()
     assert errors == []
     shutil.copy(path, ARTIFACTS / "gap_report.html")
+
+
+def test_a_failure_half_way_leaves_nothing_written(report, tmp_path, monkeypatch):
+    import geoplan.reports.records as records
+
+    real = records.write_csv
+
+    def full_disk(rep, out_dir, stem):
+        real(rep, out_dir, stem)  # every file written …
+        raise OSError(28, "No space left on device")  # … then the disk fills up
+
+    monkeypatch.setattr(records, "write_csv", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        write_report(report, "csv", tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "old"
+    kept.mkdir()
+    (kept / "gap_report_plan_indicators.csv").write_text("yesterday's report", encoding="utf-8")
+    with pytest.raises(OSError):
+        write_report(report, "csv", kept)
+    assert [p.name for p in kept.iterdir()] == ["gap_report_plan_indicators.csv"]
+    assert (kept / "gap_report_plan_indicators.csv").read_text(encoding="utf-8") == "yesterday's report"
