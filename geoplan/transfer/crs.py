@@ -78,7 +78,7 @@ def parse_crs(text: str) -> SourceCRS:
         crs = CRS.from_epsg(int(key)) if key.isdigit() else CRS.from_user_input(text.strip())
     except CRSError as exc:
         raise CRSUndetermined(
-            f"unknown CRS {text!r}: give an EPSG code (e.g. EPSG:4546 for CGCS2000 3° GK CM 111E), "
+            f"未知坐标系 unknown CRS {text!r}: give an EPSG code (e.g. EPSG:4546 for CGCS2000 3° GK CM 111E), "
             "wgs84, cgcs2000, gcj02 (高德/腾讯) or bd09 (百度)",
             [],
         ) from exc
@@ -164,6 +164,7 @@ def resolve(
     if declared is None and file_crs is None:
         found = candidates(bounds, reference) if bounds else []
         raise CRSUndetermined(
+            f"文件没有坐标系 (无 .prj / CRS)，不作猜测；请用 --crs 指定 — "
             f"the file has no coordinate system (no .prj / CRS). Coordinates fit: {summarise(found)}. "
             "Say which with --crs (e.g. --crs EPSG:4546)",
             found,
@@ -172,6 +173,7 @@ def resolve(
     if bounds is not None and not _fits(source.crs, bounds):
         found = candidates(bounds, reference)
         raise CRSUndetermined(
+            f"坐标与 {source.label} 不符；请用 --crs 指定 — "
             f"the coordinates (x {bounds[0]:.3f}…{bounds[2]:.3f}, y {bounds[1]:.3f}…{bounds[3]:.3f}) do not fit "
             f"{source.label}. They fit: {summarise(found)}. Say which with --crs",
             found,

@@ -7,6 +7,8 @@ out in WGS84 unless a CRS is asked for — a Gauss–Krüger zone, or GCJ-02/BD-
 
 from __future__ import annotations
 
+import codecs
+import os
 import tempfile
 import warnings
 import zipfile
@@ -124,6 +126,8 @@ def export_layer(
             f"a Shapefile is several files and goes out as one .zip; name the output {Path(out).stem}.zip"
         )
     frame = layer_frame(store, layer, village)
+    if form.name in ("shp", "csv"):
+        _check_encodable(frame, encoding)
     geoms = project(frame.geometry, target)
     frame = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=geoms.values, crs=geoms.crs)
     if target.datum is not None:
@@ -132,20 +136,48 @@ def export_layer(
         frame = _labelled(store, spec, frame, labels)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if form.name == "shp":
-        _write_shapefile(frame, spec, out, encoding)
-    elif form.name in ("csv", "xlsx"):
-        _write_table(frame, spec, out, form.name, encoding, projected=not target.crs.is_geographic)
-    else:
-        if form.name == "kml" and labels is not None and spec.has_field("name"):
-            # LIBKML puts the `name` column in each Placemark's <name>, the label a KML viewer shows.
-            frame = frame.rename(columns={spec.field("name").title(labels): "name"})
-        out.unlink(missing_ok=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            # LIBKML writes the `id` column as each Placemark's id, so ids survive a round trip.
-            pyogrio.write_dataframe(frame, out, driver=form.driver, layer=layer)
+    # Written beside the target and renamed into place: a failed export never leaves a half file or
+    # destroys the previous one.
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".geoplan-export-") as tmp:
+        part = Path(tmp) / out.name
+        if form.name == "shp":
+            _write_shapefile(frame, spec, part, encoding)
+        elif form.name in ("csv", "xlsx"):
+            _write_table(frame, spec, part, form.name, encoding, projected=not target.crs.is_geographic)
+        else:
+            if form.name == "kml" and labels is not None and spec.has_field("name"):
+                # LIBKML puts the `name` column in each Placemark's <name>, the label a KML viewer shows.
+                frame = frame.rename(columns={spec.field("name").title(labels): "name"})
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                # LIBKML writes the `id` column as each Placemark's id, so ids survive a round trip.
+                pyogrio.write_dataframe(frame, part, driver=form.driver, layer=layer)
+        os.replace(part, out)
     return ExportResult(out, form, len(frame), target.label)
+
+
+def _check_encodable(frame: gpd.GeoDataFrame, encoding: str) -> None:
+    """Refuse, naming the feature and field, text the chosen encoding cannot hold.
+
+    GDAL silently drops such characters from a GBK Shapefile (rare 生僻字 in householders' names, emoji), and
+    pandas fails half-way through a CSV; neither may happen to a planner's data.
+    """
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise ExportError(f"未知编码 unknown encoding {encoding!r}; use UTF-8 or GBK") from exc
+    for column in frame.columns:
+        if column == "geometry" or str(frame[column].dtype) != "string":
+            continue
+        for fid, value in zip(frame["id"] if "id" in frame.columns else frame.index, frame[column], strict=True):
+            if not pd.isna(value):
+                try:
+                    str(value).encode(codec)
+                except UnicodeEncodeError as exc:
+                    raise ExportError(
+                        f"要素 {fid} 字段 {column} 含 {encoding} 无法表示的字符 {exc.object[exc.start : exc.end]!r} — "
+                        f"feature {fid}, field {column}: text cannot be written in {encoding}; export with UTF-8"
+                    ) from exc
 
 
 def _write_shapefile(frame: gpd.GeoDataFrame, spec: LayerSpec, out: Path, encoding: str) -> None:
@@ -159,7 +191,6 @@ def _write_shapefile(frame: gpd.GeoDataFrame, spec: LayerSpec, out: Path, encodi
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             pyogrio.write_dataframe(renamed, shp, driver="ESRI Shapefile", encoding=encoding)
-        out.unlink(missing_ok=True)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for part in sorted(Path(tmp).iterdir()):
                 zf.write(part, part.name)

@@ -64,8 +64,8 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.problems
 
-    def summary(self) -> dict[str, Any]:
-        """JSON-friendly report (the API's response body, the CLI's table)."""
+    def summary(self, lang: str = "zh") -> dict[str, Any]:
+        """JSON-friendly report (the API's response body); problem texts in ``lang``, Chinese by default."""
         return {
             "layer": self.layer,
             "source": self.source,
@@ -77,7 +77,16 @@ class ImportPlan:
             "skipped": self.skipped,
             "valid": len(self.features) - len({p.row for p in self.problems}),
             "outside_villages": self.outside_villages,
-            "problems": [{"row": p.row, "field": p.field, "message": p.message, "text": str(p)} for p in self.problems],
+            "problems": [
+                {
+                    "row": p.row,
+                    "field": p.field,
+                    "code": p.code or None,
+                    "message": p.text(lang),
+                    "text": p.describe(lang),
+                }
+                for p in self.problems
+            ],
             "notes": self.notes,
             "imported": 0 if self.change is None else len(self.features),
             "change": self.change,
@@ -118,7 +127,8 @@ def plan_import(store: LayerStore, path: Path, options: ImportOptions, *, source
     n_skipped = 0
     seen_ids: set[str] = set()
     existing = store.snapshot(options.layer)
-    for n, (record, geom) in enumerate(zip(records, geoms.values, strict=True), start=1):
+    numbers = [int(i) + 1 for i in frame.index]  # blank spreadsheet rows leave gaps; keep the planner's numbering
+    for n, record, geom in zip(numbers, records, geoms.values, strict=True):
         if skipped(fmap, record):
             n_skipped += 1
             continue
@@ -132,7 +142,9 @@ def plan_import(store: LayerStore, path: Path, options: ImportOptions, *, source
             fid = str(record[id_column])
             feature["id"] = fid
             if fid in seen_ids or existing.get(fid) is not None:
-                problems.append(Problem(spec.name, fid, "id", "a feature with this id already exists", n))
+                problems.append(
+                    Problem(spec.name, fid, "id", "a feature with this id already exists", n, code="id_exists")
+                )
             seen_ids.add(fid)
         problems += feature_problems(catalogue, spec, feature, row=n)
         features.append(feature)

@@ -44,7 +44,11 @@ _LDID_GBK = 0x4D  # DBF header byte 29: code page 936
 
 @dataclass
 class SourceData:
-    """A file as read: raw columns, geometry in the file's CRS (``crs`` None when it declares none)."""
+    """A file as read: raw columns, geometry in the file's CRS (``crs`` None when it declares none).
+
+    The frame's index is each record's position in the file (0 = first record), which gaps when blank rows
+    were left out; problems are numbered from it.
+    """
 
     frame: gpd.GeoDataFrame
     crs: CRS | None
@@ -136,10 +140,27 @@ def _shapefile_encoding(dbf: bytes, cpg: str | None, given: str | None) -> tuple
     if len(dbf) > 29 and dbf[29] == _LDID_GBK:
         return "GB18030", ["DBF 语言驱动标记为 GBK (language driver 936)"]
     try:
-        dbf[32:].decode("utf-8")
+        _dbf_text(dbf).decode("utf-8")
     except UnicodeDecodeError:
         return "GB18030", ["无 .cpg 文件，按 GBK 读取属性 (no .cpg: text read as GBK/GB18030)"]
     return "UTF-8", []
+
+
+def _dbf_text(dbf: bytes) -> bytes:
+    """The DBF's text — field names and records — without its binary header numbers.
+
+    A text field 254 wide has length byte 0xFE, which is never valid UTF-8: sniffing the raw header would
+    take every UTF-8 file with such a field for GBK.
+    """
+    if len(dbf) < 32:
+        return b""
+    header_len = int.from_bytes(dbf[8:10], "little")
+    names = []
+    for start in range(32, min(header_len, len(dbf)) - 31, 32):
+        if dbf[start] == 0x0D:  # end of the field descriptors
+            break
+        names.append(dbf[start : start + 11].split(b"\x00", 1)[0])
+    return b" ".join(names) + b" " + dbf[header_len:]
 
 
 def _read_vector(source: str, fmt: str, table: str | None, encoding: str | None, notes: list[str]) -> SourceData:
@@ -162,6 +183,8 @@ def _read_vector(source: str, fmt: str, table: str | None, encoding: str | None,
                 part = pyogrio.read_dataframe(source, layer=name, encoding=encoding)
         except Exception as exc:
             raise SourceUnreadable(f"{Path(source).name}: cannot read table {name!r} ({exc})") from exc
+        if not isinstance(part, gpd.GeoDataFrame):  # a GeoPackage attribute table, a DBF without .shp …
+            raise SourceUnreadable(f"{Path(source).name}: table {name!r} has no geometry (表中没有几何图形)")
         if part.crs is not None:
             crs = CRS.from_user_input(part.crs)
         frames.append(part)

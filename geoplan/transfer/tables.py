@@ -44,7 +44,10 @@ def read_table(path: Path, fmt: str, sheet: str | None = None, encoding: str | N
             raise SourceUnreadable(f"{path.name}: cannot be read as an Excel workbook ({exc})") from exc
     for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
         try:
-            return pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False, na_values=[""])
+            # Blank lines are kept (and dropped below) so record numbers stay those the planner sees.
+            return pd.read_csv(
+                path, dtype=str, encoding=enc, keep_default_na=False, na_values=[""], skip_blank_lines=False
+            )
         except UnicodeDecodeError:
             continue
         except Exception as exc:
@@ -76,9 +79,13 @@ def _looks_like_easting(values: np.ndarray) -> bool:
 def frame_from_table(
     path: Path, fmt: str, sheet: str | None = None, encoding: str | None = None
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """A GeoDataFrame (no CRS: tables never carry one) and notes on how the coordinates were found."""
+    """A GeoDataFrame (no CRS: tables never carry one) and notes on how the coordinates were found.
+
+    Empty rows are dropped but the index keeps each record's position (0 = first record under the header), so
+    problems name the row the planner sees even when the sheet has blank lines.
+    """
     table = read_table(path, fmt, sheet, encoding)
-    table = table.dropna(how="all").reset_index(drop=True)
+    table = table.dropna(how="all")
     columns = [str(c) for c in table.columns]
     table.columns = columns
     notes: list[str] = []
@@ -115,7 +122,7 @@ def frame_from_table(
         )
     # A missing coordinate makes a NaN point: treat it as no geometry so validation names the row.
     geoms = np.array([None if g is None or g.is_empty or _has_nan(g) else g for g in geoms], dtype=object)
-    frame = gpd.GeoDataFrame(table.drop(columns=used), geometry=list(geoms), crs=None)
+    frame = gpd.GeoDataFrame(table.drop(columns=used), geometry=gpd.GeoSeries(geoms, index=table.index), crs=None)
     return frame, notes
 
 

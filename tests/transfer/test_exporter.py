@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, Point, box, mapping
@@ -43,7 +44,7 @@ def full_store(tmp_path: Path) -> LayerStore:
         "facilities",
         [
             _feature("facility-a", Point(250, 250), name="村卫生室", status="existing", kind="clinic", capacity=4,
-                     grade="甲等", year=2018),
+                     grade="甲等", year=2018, note="周二、周四坐诊（乡卫生院派驻）"),
             _feature("facility-b", Point(1500, -300), name="旅游公厕", status="planned", kind="public_toilet",
                      grade="AA", budget_wan=30),
         ],
@@ -59,6 +60,8 @@ def _assert_same(original: LayerStore, copy: LayerStore, layer: str) -> None:
     a = {f["id"]: f for f in original.features(layer)}
     b = {f["id"]: f for f in copy.features(layer)}
     assert set(a) == set(b)
+    for name in _writable(layer):  # else a field missing on both sides would pass unchecked
+        assert any(f["properties"].get(name) is not None for f in a.values()), f"fixture leaves {layer}.{name} unset"
     for fid, fa in a.items():
         fb = b[fid]
         ga = gpd.GeoSeries([shapely.geometry.shape(fa["geometry"])], crs=4326).to_crs(GRID_CRS)[0]
@@ -135,3 +138,34 @@ def test_projected_export_is_in_metres(full_store, tmp_path):
 
 def test_grid_fixture_village_box_is_what_the_test_says():
     assert grid_lonlat(box(0, 0, 1, 1)).is_valid
+
+
+def test_a_failed_export_leaves_the_previous_file_and_no_partial_one(full_store, tmp_path, monkeypatch):
+    out = tmp_path / "exports" / "roads.gpkg"
+    out.parent.mkdir()
+    out.write_bytes(b"last week's export")
+
+    def crash(frame, path, **kwargs):
+        Path(path).write_bytes(b"half a GeoPackage")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("geoplan.transfer.exporter.pyogrio.write_dataframe", crash)
+    with pytest.raises(OSError, match="disk full"):
+        export_layer(full_store, "roads", "gpkg", out)
+    assert out.read_bytes() == b"last week's export"
+    assert [p.name for p in out.parent.iterdir()] == ["roads.gpkg"]
+
+
+@pytest.mark.parametrize("fmt", ["shp", "csv"])
+def test_text_gbk_cannot_hold_is_refused_not_dropped(full_store, tmp_path, fmt):
+    # 𠀀 (CJK Extension B) turns up in householders' names; GDAL would silently drop it from a GBK Shapefile.
+    full_store.patch("facilities", "facility-b", {"properties": {"name": "旅游公厕𠀀"}})
+    out = tmp_path / f"facilities{EXPORT_FORMATS[fmt].suffix}"
+    with pytest.raises(ExportError, match="facility-b.*name"):
+        export_layer(full_store, "facilities", fmt, out, encoding="GBK")
+    assert not out.exists() and list(tmp_path.iterdir()) == [full_store.data_dir]
+    with pytest.raises(ExportError, match="unknown encoding"):
+        export_layer(full_store, "facilities", fmt, out, encoding="BIG-FIVE-ISH")
+    export_layer(full_store, "facilities", fmt, out)  # UTF-8 holds it
+    back = gpd.read_file(f"/vsizip/{out}/facilities.shp") if fmt == "shp" else pd.read_csv(out, encoding="utf-8-sig")
+    assert "旅游公厕𠀀" in back["name"].tolist()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def test_gauss_kruger_shapefile_lands_within_10_cm_of_known_points(grid_store, t
         assert frame.geometry.x.max() < 1_000_000
     zipped = write_zipped_shapefile(frame, tmp_path / f"gk{epsg}.zip", encoding="GBK")  # bureaus use GBK
     plan = import_file(grid_store, zipped, ImportOptions("facilities"))
-    assert plan.crs.startswith(f"EPSG:{epsg}") or "Gauss" in plan.crs
+    assert plan.crs.startswith(f"EPSG:{epsg} (CGCS2000 / 3-degree Gauss-Kruger")  # read from the .prj
     got = _imported_points(grid_store, "facilities")
     for name, truth in zip(FACILITY_PROPS["名称"], KNOWN_POINTS, strict=True):
         assert metres_apart(got[name], truth) < 0.1
@@ -67,7 +68,9 @@ def test_shapefile_without_prj_is_refused_with_candidates(grid_store, tmp_path, 
     with pytest.raises(CRSUndetermined) as info:
         import_file(grid_store, zipped, ImportOptions("facilities"))
     assert info.value.candidates == expected
-    assert "--crs" in str(info.value)
+    assert "--crs" in str(info.value) and "文件没有坐标系" in str(info.value)
+    for code in expected:  # every candidate is named in the message the planner reads
+        assert code in str(info.value)
     assert layer_bytes(grid_store) == before
     # Saying which makes it import, to the same 10 cm.
     import_file(grid_store, zipped, ImportOptions("facilities", crs=f"EPSG:{epsg}"))
@@ -108,6 +111,13 @@ def _housing_rows(n: int, bad: dict[int, dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _layer_file(store: LayerStore, layer: str) -> dict:
+    """The layer file as parsed, minus its ``last_change`` stamp (the undo is itself a change)."""
+    data = json.loads(store.path(layer).read_text(encoding="utf-8"))
+    data.pop("last_change", None)
+    return data
+
+
 def test_thousand_rows_with_three_bad_all_or_nothing_then_undo(grid_store, tmp_path):
     bad = {17: {"危房等级": "E级"}, 512: {"户数": "两户"}, 998: {"经度": None}}
     xlsx = tmp_path / "危房.xlsx"
@@ -135,6 +145,7 @@ def test_thousand_rows_with_three_bad_all_or_nothing_then_undo(grid_store, tmp_p
     earlier.to_excel(earlier_xlsx, index=False)
     import_file(grid_store, earlier_xlsx, options)
     features_before = grid_store.features("housing_repairs")
+    file_before = _layer_file(grid_store, "housing_repairs")
     _housing_rows(1000, {}).to_excel(xlsx, index=False)
     done = import_file(grid_store, xlsx, options, actor="test")
     assert grid_store.count("housing_repairs") == 1002
@@ -146,6 +157,36 @@ def test_thousand_rows_with_three_bad_all_or_nothing_then_undo(grid_store, tmp_p
 
     grid_store.undo(done.change)
     assert grid_store.features("housing_repairs") == features_before
+    assert _layer_file(grid_store, "housing_repairs") == file_before  # feature order and every member, too
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_blank_rows_do_not_shift_the_row_numbers_problems_name(grid_store, tmp_path, kind):
+    rows = pd.DataFrame(
+        {"名称": ["卫生室", None, "机场", "幼儿园"], "设施类型": ["村卫生室", None, "飞机场", "幼儿园"],
+         "状态": ["已建", None, "已建", "规划"], "经度": [111.001, None, 111.002, 111.003],
+         "纬度": [29.999, None, 29.999, 29.999]}
+    )  # fmt: skip  # record 2 is an empty row left in the sheet; record 3 is the bad one
+    path = tmp_path / f"设施.{kind}"
+    if kind == "xlsx":
+        rows.to_excel(path, index=False)
+    else:
+        text = rows.to_csv(index=False, lineterminator="\n").replace("\n,,,,\n", "\n\n")  # a truly blank line
+        assert "\n\n" in text
+        path.write_text(text, encoding="utf-8-sig")
+    plan = plan_import(grid_store, path, ImportOptions("facilities", crs="wgs84"))
+    assert plan.rows == 3
+    assert [(p.row, p.field) for p in plan.problems] == [(3, "kind")]
+    assert plan.summary()["problems"][0]["text"].startswith("facilities,第3行,字段 kind:取值 '飞机场' 不在允许范围内")
+
+
+def test_kept_ids_that_already_exist_are_refused_in_chinese(grid_store, tmp_path):
+    csv = tmp_path / "ids.csv"
+    pd.DataFrame({"id": ["village-1"], "code": ["420100000009"], "名称": ["新村"],
+                  "wkt": ["POLYGON ((111 30, 111.01 30, 111.01 30.01, 111 30))"]}).to_csv(csv, index=False)  # fmt: skip
+    plan = plan_import(grid_store, csv, ImportOptions("villages", crs="wgs84", keep_ids=True))
+    assert [(p.row, p.feature, p.field) for p in plan.problems] == [(1, "village-1", "id")]
+    assert plan.problems[0].text("zh") == "已存在相同编号的要素"
 
 
 def test_status_option_fills_rows_without_status_and_field_option_maps_odd_columns(grid_store, tmp_path):

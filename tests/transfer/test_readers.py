@@ -37,6 +37,9 @@ def test_geopackage_with_several_tables_needs_one_named(tmp_path):
     assert len(read_source(gpkg, table="schools").frame) == 1
     with pytest.raises(SourceUnreadable, match="no table 'roads'"):
         read_source(gpkg, table="roads")
+    pyogrio.write_dataframe(pd.DataFrame(NAMES), gpkg, layer="contacts")  # an attribute table, no geometry
+    with pytest.raises(SourceUnreadable, match="table 'contacts' has no geometry"):
+        read_source(gpkg, table="contacts")
 
 
 def test_kmz_from_a_phone(tmp_path):
@@ -69,3 +72,17 @@ def test_table_without_coordinates_is_refused(tmp_path):
     pd.DataFrame(NAMES).to_csv(csv, index=False)
     with pytest.raises(SourceUnreadable, match="no coordinate columns found"):
         read_source(csv)
+
+
+def test_utf8_shapefile_without_cpg_and_a_wide_field_is_not_taken_for_gbk(tmp_path):
+    # A text field 128+ bytes wide has a DBF length byte >= 0x80, not valid UTF-8 on its own: the sniffing must
+    # skip the header's numbers.
+    frame = points_frame(4326, KNOWN_POINTS, {**NAMES, "备注": ["长" * 80, "", "短"]})
+    zipped = write_zipped_shapefile(frame, tmp_path / "utf8.zip", encoding="UTF-8", cpg=False)
+    with zipfile.ZipFile(zipped) as zf:
+        dbf = zf.read("utf8.dbf")
+    assert dbf[64 + 16] >= 0x80  # 备注's width (240 bytes) in its field descriptor
+    source = read_source(zipped)
+    assert source.frame["名称"].tolist() == NAMES["名称"]
+    assert source.frame["备注"].iloc[0] == "长" * 80
+    assert source.notes == []  # nothing guessed

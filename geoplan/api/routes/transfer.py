@@ -7,12 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from geoplan.api.deps import PlannerDep, ReaderDep, StoreDep
-from geoplan.api.formats import json_response
+from geoplan.api.deps import PlannerDep, ReaderDep, SettingsDep, StoreDep
+from geoplan.api.formats import json_response, lang_of
 from geoplan.api.problems import ApiProblem
 from geoplan.transfer import EXPORT_FORMATS, ImportOptions, export_layer, plan_import, write_plan
 from geoplan.transfer.errors import CRSUndetermined
@@ -29,8 +29,10 @@ def _safe_name(name: str | None) -> str:
 
 @router.post("/collections/{layer}/import", status_code=201)
 async def import_file_route(
+    request: Request,
     layer: str,
     store: StoreDep,
+    settings: SettingsDep,
     principal: PlannerDep,
     file: Annotated[UploadFile, File(description="GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV or XLSX")],
     crs: Annotated[str | None, Form()] = None,
@@ -44,6 +46,7 @@ async def import_file_route(
 ) -> Response:
     """Import an uploaded file into a collection: every row or none, as one undoable change."""
     store.spec(layer)  # 404 before reading the upload
+    lang = lang_of(request, settings)  # problem texts: ?lang=, else the server's language (Chinese by default)
     options = ImportOptions(
         layer=layer,
         crs=crs,
@@ -63,9 +66,9 @@ async def import_file_route(
         except CRSUndetermined as exc:
             raise ApiProblem(400, "Coordinate system undetermined", str(exc), candidates=exc.candidates) from exc
     if dry_run:
-        return json_response(plan.summary() | {"dry_run": True}, status=200)
+        return json_response(plan.summary(lang) | {"dry_run": True}, status=200)
     done = await run_in_threadpool(lambda: write_plan(store, plan, actor=principal.name))
-    body: dict[str, Any] = done.summary() | {"dry_run": False}
+    body: dict[str, Any] = done.summary(lang) | {"dry_run": False}
     return json_response(body, status=201)
 
 

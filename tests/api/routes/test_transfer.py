@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from pyproj import Geod
+from shapely.geometry import Point
 
-from tests.api.conftest import PLANNER, VIEWER, layer_bytes
+from tests.api.conftest import GRID_CRS, ORIGIN, PLANNER, VIEWER, layer_bytes, lonlat
 
 
 def _csv(rows: dict) -> bytes:
@@ -85,3 +89,52 @@ def test_export_formats(client):
     assert sorted(table["name"]) == ["路3", "路4"]
     assert client.get("/collections/roads/export", params={"format": "dwg"}).status_code == 400
     assert client.get("/collections/nolayer/export").status_code == 404
+
+
+def test_dry_run_with_bad_rows_reports_them_in_chinese_by_default_and_english_on_request(client, grid_dir):
+    before = layer_bytes(grid_dir)
+    rows = {**FACILITIES, "设施类型": ["飞机场", "公厕"]}
+    files = {"file": ("f.csv", _csv(rows), "text/csv")}
+    form = {"crs": "wgs84", "status": "planned", "dry_run": "true"}
+    r = client.post("/collections/facilities/import", files=files, data=form, headers=PLANNER)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["imported"] == 0 and body["valid"] == 1
+    (problem,) = body["problems"]
+    assert (problem["row"], problem["field"], problem["code"]) == (1, "kind", "enum")
+    assert problem["message"].startswith("取值 '飞机场' 不在允许范围内")
+    assert problem["text"].startswith("facilities,第1行,字段 kind:")
+    r = client.post("/collections/facilities/import?lang=en", files=files, data=form, headers=PLANNER)
+    assert r.json()["problems"][0]["text"].startswith("facilities, row 1, field kind: '飞机场' is not one of")
+    assert layer_bytes(grid_dir) == before
+
+
+def test_zipped_gauss_kruger_shapefile_upload_lands_on_the_grid(client, tmp_path):
+    # Two clinics in CGCS2000 GK CM 111E metres: (250, 250) m into village 1 and (2250, 250) m into village 3.
+    frame = gpd.GeoDataFrame(
+        {"名称": ["甲卫生室", "乙卫生室"], "设施类型": ["卫生室", "卫生室"], "状态": ["规划", "在建"]},
+        geometry=[Point(ORIGIN[0] + 250, ORIGIN[1] + 250), Point(ORIGIN[0] + 2250, ORIGIN[1] + 250)],
+        crs=GRID_CRS,
+    )
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    pyogrio.write_dataframe(frame, parts / "clinics.shp", encoding="GBK")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for part in parts.iterdir():
+            zf.write(part, part.name)
+    r = client.post(
+        "/collections/facilities/import",
+        files={"file": ("卫生室.zip", buffer.getvalue(), "application/zip")},
+        headers=PLANNER,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["crs"].startswith("EPSG:4546")
+    items = client.get("/collections/facilities/items", params={"limit": 100}).json()["features"]
+    new = {f["properties"]["name"]: f for f in items if f["properties"]["name"] in ("甲卫生室", "乙卫生室")}
+    assert {n: f["properties"]["village_code"] for n, f in new.items()} == {
+        "甲卫生室": "420000000001", "乙卫生室": "420000000003"
+    }  # fmt: skip
+    truth = lonlat(Point(2250, 250))
+    got = new["乙卫生室"]["geometry"]["coordinates"]
+    assert Geod(ellps="WGS84").inv(got[0], got[1], truth.x, truth.y)[2] < 0.01
