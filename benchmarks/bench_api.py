@@ -266,6 +266,18 @@ def gdal_download(url: str, layer: str, out: Path) -> float:
     return elapsed
 
 
+def check_same_answers(targets: list[tuple[str, str, str, int]], boxes: list[str]) -> None:
+    """The servers must return the same features for the same bbox, or their timings compare different work."""
+    for box in boxes:
+        found = {}
+        for name, base, coll, _ in targets:
+            body = httpx.get(f"{base}/collections/{coll}/items?bbox={box}&limit=1000", timeout=600).json()
+            found[name] = sorted(str(f.get("id", f.get("properties", {}).get("id"))) for f in body["features"])
+        if len({tuple(ids) for ids in found.values()}) != 1:
+            counts = ", ".join(f"{name}: {len(ids)}" for name, ids in found.items())
+            print(f"  WARNING: bbox {box} answered differently ({counts})")
+
+
 def count_lines(path: Path) -> int:
     with path.open("rb") as fh:
         return sum(1 for line in fh if line.strip())
@@ -302,6 +314,7 @@ def run_scale(n: int, args: argparse.Namespace) -> list[tuple[str, str, Figures 
         targets.append(("pygeoapi GeoPackage", pyg.url, "bgpkg", args.requests))
         if not args.no_geojson_backend:
             targets.append(("pygeoapi GeoJSON", pyg.url, "bjson", args.slow_requests))
+        check_same_answers(targets, bboxes(5, seed=3))
         rng = random.Random(5)
         for name, base, coll, count in targets:
             boxes = bboxes(count)

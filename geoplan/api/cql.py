@@ -16,6 +16,7 @@ from pygeofilter.backends.evaluator import handle
 from pygeofilter.backends.geopandas.evaluate import GeoPandasEvaluator
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+from shapely.errors import ShapelyError
 from shapely.geometry import Polygon, shape
 
 from geoplan.api.crs import CRS84, geometry_to_crs84
@@ -129,7 +130,7 @@ def evaluate_filter(node: ast.Node, table: pd.DataFrame, filter_crs: str = CRS84
         raise bad_request("filter: BBOX() must be used inside a spatial predicate")
     try:
         result = _Evaluator(table, filter_crs).evaluate(node)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, ShapelyError) as exc:  # ShapelyError: a malformed geometry literal
         raise bad_request(f"filter could not be applied: {exc}") from exc
     if isinstance(result, (pd.Series, pd.api.extensions.ExtensionArray, np.ndarray)):
         return np.asarray(pd.Series(result).fillna(False).astype(bool))

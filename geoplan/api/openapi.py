@@ -357,6 +357,7 @@ def openapi_document(
             "post": {
                 "summary": f"{spec.zh} {spec.en}: add a feature",
                 "security": write_security,
+                "parameters": [LANG],
                 "requestBody": feature_body,
                 "responses": {
                     "201": feature_ok
@@ -381,14 +382,14 @@ def openapi_document(
             "put": {
                 "summary": f"{spec.zh} {spec.en}: replace a feature",
                 "security": write_security,
-                "parameters": [fid, if_match],
+                "parameters": [fid, if_match, LANG],
                 "requestBody": feature_body,
                 "responses": {"200": feature_ok, **write_errors},
             },
             "patch": {
                 "summary": f"{spec.zh} {spec.en}: update a feature (JSON Merge Patch)",
                 "security": write_security,
-                "parameters": [fid, if_match],
+                "parameters": [fid, if_match, LANG],
                 "requestBody": {
                     "required": True,
                     "content": {m: {"schema": {"$ref": REF + f"featurePatch-{name}"}} for m in (MERGE_PATCH, JSON)},
@@ -398,7 +399,7 @@ def openapi_document(
             "delete": {
                 "summary": f"{spec.zh} {spec.en}: delete a feature",
                 "security": write_security,
-                "parameters": [fid, if_match],
+                "parameters": [fid, if_match, LANG],
                 "responses": {
                     "204": {"description": "Deleted (the change log keeps it restorable)"},
                     **_problems(400, 401, 403, 404, 412, 428),

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from geoplan.cli.main import main
 from geoplan.cli.serve_cmd import auth_notice
+from geoplan.layers import LayerStore
 from tests.api.conftest import TOKENS, free_port
 
 
@@ -35,6 +38,35 @@ def test_serve_starts_the_api_and_prints_the_write_rule(grid_dir: Path) -> None:
         out, _ = proc.communicate(timeout=15)
     assert f"http://127.0.0.1:{port}/" in out
     assert "planner token" in out
+
+
+def test_serve_without_a_data_dir_serves_the_demo_township(demo_data_dir: Path, tmp_path: Path) -> None:
+    """The README's run command: from a checkout's root, ``geoplan serve`` serves data/geojson (here a copy)."""
+    if not (demo_data_dir / "villages.geojson").exists():
+        pytest.skip("demo data not built yet")
+    root = tmp_path / "checkout"
+    shutil.copytree(demo_data_dir, root / "data" / "geojson")
+    port = free_port()
+    cmd = [sys.executable, "-c", "from geoplan.cli.main import run; run()", "serve", "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOPLAN_")}
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    store = LayerStore(root / "data" / "geojson")
+    try:
+        deadline = time.monotonic() + 60
+        body = None
+        while time.monotonic() < deadline and body is None:
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/collections/villages/items", timeout=5).json()
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert body is not None, "geoplan serve did not answer within 60 s"
+        assert body["numberMatched"] == store.count("villages") > 0
+        r = httpx.post(f"http://127.0.0.1:{port}/collections/roads/items", json={}, timeout=5)
+        assert r.status_code == 401  # no token configured: read-only
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=15)
+    assert "Read-only" in out
 
 
 def test_serve_defaults_are_the_readme_run_command(capsys) -> None:

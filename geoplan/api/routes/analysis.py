@@ -67,6 +67,7 @@ async def villages(request: Request, store: StoreDep, settings: SettingsDep, _: 
     """Every village with its composite score (0–100) and rank (1 = largest gaps)."""
     reject_unknown(request.query_params, ("f", "lang", "scenario"))
     scenario = _scenario(request)
+    lang_of(request, settings)  # the rows carry no labels, but ?lang=fr is still a 400 like everywhere else
     model = _model(request, store, settings)
     result = await run_in_threadpool(model.result, scenario)
     base = base_url(request)

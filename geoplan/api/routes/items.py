@@ -21,7 +21,7 @@ from geoplan.api.problems import ApiProblem, bad_request
 from geoplan.api.readmodel import LayerIndex
 from geoplan.config import Settings
 from geoplan.errors import FeatureNotFound
-from geoplan.layers import Catalogue, LayerSpec
+from geoplan.layers import Catalogue, LayerSpec, LayerStore
 
 router = APIRouter()
 
@@ -34,22 +34,40 @@ def feature_headers(feature: dict[str, Any], crs: str = CRS84) -> dict[str, str]
     return {"ETag": etag(feature), "Content-Crs": f"<{crs}>"}
 
 
-def parse_if_match(request: Request, settings: Settings) -> int | None:
-    """The version an If-Match names; 428 when required and missing; an ETag we never issued can never match."""
+def parse_if_match(request: Request, settings: Settings) -> tuple[int, ...] | None:
+    """The versions an If-Match lists (None: no condition); 428 when required and missing.
+
+    If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag (``W/"3"``) or an ETag we never issued
+    can never match, so the write gets 412.
+    """
     header = request.headers.get("if-match")
     if header is None:
         if settings.require_if_match:
             raise ApiProblem(428, "Precondition required", "send If-Match with the feature's ETag (GET it first)")
         return None
-    value = header.strip()
-    if value == "*":
+    if header.strip() == "*":
         return None
-    if value.startswith("W/"):
-        value = value[2:]
-    try:
-        return int(value.strip('"'))
-    except ValueError:
-        raise ApiProblem(412, "Precondition failed", f"If-Match {header!r} does not match any version") from None
+    versions = []
+    for tag in (t.strip() for t in header.split(",")):
+        if len(tag) > 2 and tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
+            versions.append(int(tag[1:-1]))
+    if not versions:
+        raise ApiProblem(412, "Precondition failed", f"If-Match {header!r} does not match any version")
+    return tuple(versions)
+
+
+def expected_version(store: LayerStore, layer: str, feature_id: str, versions: tuple[int, ...] | None) -> int | None:
+    """The one version to hand the store's (locked, atomic) check: the current one when If-Match lists it."""
+    if versions is None or len(versions) == 1:
+        return None if versions is None else versions[0]
+    current = int(store.get(layer, feature_id)["properties"].get("version", 1))
+    return current if current in versions else versions[0]
+
+
+def check_write_params(request: Request, settings: Settings) -> None:
+    """Writes take only ``lang``: the language of the validation problems they may answer with."""
+    reject_unknown(request.query_params, ("lang",))
+    lang_of(request, settings)
 
 
 def labelled(catalogue: Catalogue, spec: LayerSpec, props: dict[str, Any], lang: Lang) -> dict[str, str]:
@@ -213,9 +231,11 @@ def _incoming_feature(request: Request, layer: str, body: Any, path_id: str | No
 
 
 @router.post("/collections/{layer}/items", status_code=201)
-async def create_item(layer: str, request: Request, store: StoreDep, who: PlannerDep) -> Response:
+async def create_item(
+    layer: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
+) -> Response:
     """Add a feature (validated by the store); 201 with its Location and ETag."""
-    reject_unknown(request.query_params, ())
+    check_write_params(request, settings)
     store.spec(layer)
     feature = _incoming_feature(request, layer, await json_body(request))
     created = await _run(store.insert, layer, feature, actor=who.name)
@@ -229,9 +249,9 @@ async def replace_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Replace a feature; If-Match (its ETag) guards against overwriting someone else's edit."""
-    reject_unknown(request.query_params, ())
+    check_write_params(request, settings)
     store.spec(layer)
-    if_match = parse_if_match(request, settings)
+    if_match = expected_version(store, layer, feature_id, parse_if_match(request, settings))
     feature = _incoming_feature(request, layer, await json_body(request), feature_id)
     replaced = await _run(store.replace, layer, feature_id, feature, if_match=if_match, actor=who.name)
     return _feature_response(request, layer, replaced)
@@ -242,9 +262,9 @@ async def update_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Change part of a feature with a JSON Merge Patch (RFC 7396); null removes a property."""
-    reject_unknown(request.query_params, ())
+    check_write_params(request, settings)
     store.spec(layer)
-    if_match = parse_if_match(request, settings)
+    if_match = expected_version(store, layer, feature_id, parse_if_match(request, settings))
     patch = await json_body(request)
     if not isinstance(patch, dict):
         raise bad_request('a merge patch is a JSON object, e.g. {"properties": {"status": "completed"}}')
@@ -267,9 +287,9 @@ async def delete_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Delete a feature (recorded in the change log, so it can be restored)."""
-    reject_unknown(request.query_params, ())
+    check_write_params(request, settings)
     store.spec(layer)
-    if_match = parse_if_match(request, settings)
+    if_match = expected_version(store, layer, feature_id, parse_if_match(request, settings))
     await _run(store.delete, layer, feature_id, if_match=if_match, actor=who.name)
     return Response(status_code=204)
 

@@ -131,3 +131,14 @@ def test_control_characters_are_refused_on_write(grid_dir: Path) -> None:
     with pytest.raises(ValidationFailed) as err:
         store.patch("villages", "village-1", {"properties": {"name": "村\x01一"}}, actor="test")
     assert err.value.problems[0].field == "name"
+
+
+def test_analysis_parameters_are_checked(client: TestClient) -> None:
+    """On the grid: bad language, scenario or unknown parameters are 400s, as on every other endpoint."""
+    assert client.get("/villages", params={"lang": "fr"}).status_code == 400
+    assert client.get("/villages", params={"scenario": "dream"}).status_code == 400
+    assert client.get("/villages", params={"colour": "red"}).status_code == 400
+    assert client.get("/gaps", params={"lang": "fr"}).status_code == 400
+    assert client.get("/reports/gaps", params={"format": "docx"}).status_code == 400
+    codes = [v["village_code"] for v in client.get("/villages").json()["villages"]]
+    assert sorted(codes) == ["420000000001", "420000000002", "420000000003"]

@@ -55,13 +55,23 @@ def test_bbox_selects_features_intersecting_it(client: TestClient) -> None:
     assert ids(r) == ["settlement-11", "settlement-21", "settlement-31"]
 
 
-def test_bbox_crs_epsg4326_is_lat_lon(client: TestClient) -> None:
+@pytest.mark.parametrize("crs", ["http://www.opengis.net/def/crs/EPSG/0/4326", "EPSG:4490"])
+def test_bbox_crs_epsg4326_and_cgcs2000_are_lat_lon(client: TestClient, crs: str) -> None:
     minx, miny, maxx, maxy = grid_box(1050, 400, 1950, 600)
-    r = client.get(
-        "/collections/roads/items",
-        params={"bbox": bbox_param((miny, minx, maxy, maxx)), "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/4326"},
-    )
+    r = client.get("/collections/roads/items", params={"bbox": bbox_param((miny, minx, maxy, maxx)), "bbox-crs": crs})
     assert ids(r) == ["road-2"]
+    # The same numbers read as lon,lat would put the box at latitude 111: refused, not silently empty.
+    r = client.get("/collections/roads/items", params={"bbox": bbox_param((minx, miny, maxx, maxy)), "bbox-crs": crs})
+    assert r.status_code == 400 and "latitude" in r.json()["detail"]
+
+
+def test_filter_crs_reads_geometry_literals_lat_lon(client: TestClient) -> None:
+    # A 200 m square around facility-1 (grid 500,500), written lat,lon as EPSG:4326 defines it.
+    square = lonlat(Polygon([(400, 400), (600, 400), (600, 600), (400, 600)]))
+    lat_lon = Polygon([(y, x) for x, y in square.exterior.coords])
+    params = {"filter": f"S_INTERSECTS(geometry, {lat_lon.wkt})", "filter-crs": "EPSG:4326"}
+    assert ids(client.get("/collections/facilities/items", params=params)) == ["facility-1"]
+    assert ids(client.get("/collections/facilities/items", params={"filter": params["filter"]})) == []
 
 
 @pytest.mark.parametrize("crs", ["EPSG/0/4326", "EPSG/0/4490"])
@@ -168,12 +178,32 @@ def test_cql2_spatial_filter_in_text_and_json(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "expr", ["colour = 'red'", "year = 'soon'", "status =", "year LIKE '20%'", "upper(name) = 'A'"]
+    "expr",
+    [
+        "colour = 'red'",
+        "year = 'soon'",
+        "status =",
+        "year LIKE '20%'",
+        "upper(name) = 'A'",
+        "S_INTERSECTS(geometry, LINESTRING(111 30))",  # one point: GEOS refuses it (was a 500)
+    ],
 )
 def test_bad_filters_are_400_naming_the_problem(client: TestClient, expr: str) -> None:
     r = client.get("/collections/roads/items", params={"filter": expr})
     assert r.status_code == 400
     assert r.headers["content-type"] == PROBLEM
+    assert r.json()["detail"].startswith("filter")
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [{"type": "Blob", "coordinates": [111, 30]}, {"type": "LineString", "coordinates": [[111, 30]]}],
+)
+def test_malformed_cql2_json_geometry_is_400(client: TestClient, literal: dict) -> None:
+    cql = {"op": "s_intersects", "args": [{"property": "geometry"}, literal]}
+    params = {"filter": orjson.dumps(cql).decode(), "filter-lang": "cql2-json"}
+    r = client.get("/collections/roads/items", params=params)
+    assert r.status_code == 400 and r.headers["content-type"] == PROBLEM
     assert r.json()["detail"].startswith("filter")
 
 
@@ -239,28 +269,47 @@ def _bad_bodies() -> dict[str, tuple[bytes, str]]:
 
 
 @pytest.mark.parametrize(
-    ("case", "status", "mentions"),
+    ("case", "field", "code", "detail_mentions"),
     [
-        ("self-intersecting polygon", 422, "geometry"),
-        ("lon 200", 422, "geometry"),
-        ("unknown property", 422, "colour"),
-        ("missing required field", 422, "road_class"),
-        ("wrong geometry type", 422, "geometry"),
-        ("not JSON", 400, "JSON"),
+        ("self-intersecting polygon", "geometry", "invalid_geometry", "Self-intersection"),
+        ("lon 200", "geometry", "out_of_range", "200.0"),
+        ("unknown property", "colour", "unknown_field", "colour"),
+        ("missing required field", "road_class", "required", "road_class"),
+        ("wrong geometry type", "geometry", "geometry_type", "Point"),
     ],
 )
-def test_bad_posts_are_problem_json_and_change_nothing(
-    client: TestClient, grid_dir: Path, case: str, status: int, mentions: str
+def test_bad_posts_are_problem_json_naming_the_field_and_change_nothing(
+    client: TestClient, grid_dir: Path, case: str, field: str, code: str, detail_mentions: str
 ) -> None:
     body, layer = _bad_bodies()[case]
     before = layer_bytes(grid_dir)
     r = client.post(
         f"/collections/{layer}/items", content=body, headers={**PLANNER, "Content-Type": "application/geo+json"}
     )
-    assert r.status_code == status, r.text
+    assert r.status_code == 422, r.text
     assert r.headers["content-type"] == PROBLEM
     problem = r.json()
-    assert mentions in problem["detail"] or any(p["field"] == mentions for p in problem.get("problems", []))
+    # Exactly the one rule each body breaks (so the 422 is not owed to some other defect of the fixture).
+    assert [(p["field"], p["code"]) for p in problem["problems"]] == [(field, code)]
+    assert detail_mentions in problem["detail"]
+    assert layer_bytes(grid_dir) == before
+
+
+def test_problems_are_chinese_by_default_and_english_on_request(client: TestClient) -> None:
+    body, _ = _bad_bodies()["missing required field"]
+    headers = {**PLANNER, "Content-Type": "application/geo+json"}
+    zh = client.post("/collections/roads/items", content=body, headers=headers).json()
+    en = client.post("/collections/roads/items?lang=en", content=body, headers=headers).json()
+    assert zh["problems"][0]["message"] == "必填字段缺失"
+    assert "required" in en["problems"][0]["message"].lower()
+
+
+def test_non_json_post_is_400_naming_json_and_changes_nothing(client: TestClient, grid_dir: Path) -> None:
+    body, _ = _bad_bodies()["not JSON"]
+    before = layer_bytes(grid_dir)
+    r = client.post("/collections/roads/items", content=body, headers={**PLANNER, "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.headers["content-type"] == PROBLEM
+    assert "not valid JSON" in r.json()["detail"]
     assert layer_bytes(grid_dir) == before
 
 
@@ -270,6 +319,7 @@ def test_twenty_megabyte_body_is_413_and_changes_nothing(client: TestClient, gri
     r = client.post("/collections/roads/items", content=orjson.dumps(big), headers=PLANNER)
     assert r.status_code == 413
     assert r.headers["content-type"] == PROBLEM
+    assert "exceeds the limit of 10485760 bytes" in r.json()["detail"]
     assert layer_bytes(grid_dir) == before
 
 
@@ -304,6 +354,31 @@ def test_put_with_stale_etag_is_412_and_current_etag_succeeds(client: TestClient
     assert r.status_code == 412
 
 
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_patch_and_delete_with_a_stale_etag_are_412_and_change_nothing(
+    client: TestClient, grid_dir: Path, method: str
+) -> None:
+    before = layer_bytes(grid_dir)
+    body = orjson.dumps({"properties": {"surface": "gravel"}}) if method == "PATCH" else None
+    r = client.request(method, "/collections/roads/items/road-1", content=body, headers={**PLANNER, "If-Match": '"2"'})
+    assert r.status_code == 412 and r.headers["content-type"] == PROBLEM
+    assert r.json()["current_version"] == "1"
+    assert layer_bytes(grid_dir) == before
+
+
+def test_if_match_compares_strongly_and_accepts_a_list(client: TestClient, grid_dir: Path) -> None:
+    before = layer_bytes(grid_dir)
+    patch = {"properties": {"surface": "gravel"}}
+    for stale in ('W/"1"', "1", "road-1", '"2", "3"'):  # weak, unquoted, not ours, a list without the current one
+        r = client.patch("/collections/roads/items/road-1", json=patch, headers={**PLANNER, "If-Match": stale})
+        assert r.status_code == 412, stale
+    assert layer_bytes(grid_dir) == before
+    r = client.patch("/collections/roads/items/road-1", json=patch, headers={**PLANNER, "If-Match": '"5", "1"'})
+    assert r.status_code == 200 and r.headers["etag"] == '"2"'
+    r = client.patch("/collections/roads/items/road-1", json=patch, headers={**PLANNER, "If-Match": "*"})
+    assert r.status_code == 200 and r.headers["etag"] == '"3"'
+
+
 def test_patch_is_a_json_merge_patch(client: TestClient) -> None:
     r = client.patch(
         "/collections/roads/items/road-1",
@@ -329,8 +404,13 @@ def test_if_match_can_be_made_mandatory(grid_settings) -> None:
     from geoplan.api import create_app
 
     strict = TestClient(create_app(grid_settings.with_overrides(require_if_match=True)))
+    before = layer_bytes(grid_settings.data_dir)
     r = strict.delete("/collections/roads/items/road-1", headers=PLANNER)
-    assert r.status_code == 428
+    assert r.status_code == 428 and r.headers["content-type"] == PROBLEM
+    assert strict.patch("/collections/roads/items/road-1", json={"properties": {}}, headers=PLANNER).status_code == 428
+    body = strict.get("/collections/roads/items/road-1").json()
+    assert strict.put("/collections/roads/items/road-1", json=body, headers=PLANNER).status_code == 428
+    assert layer_bytes(grid_settings.data_dir) == before
     assert strict.delete("/collections/roads/items/road-1", headers={**PLANNER, "If-Match": '"1"'}).status_code == 204
 
 
