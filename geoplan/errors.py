@@ -8,7 +8,16 @@ from geoplan.messages import LOCATION, render
 
 
 class GeoplanError(Exception):
-    """Base of every error geoplan raises on purpose; its message is safe to show a user."""
+    """Base of every error geoplan raises on purpose; its message is safe to show a user.
+
+    The message is English; errors planners meet often also carry a Chinese one (``zh``), which :meth:`text` picks.
+    """
+
+    zh: str | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang`` ("zh" or "en"); English where no Chinese text exists."""
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class CatalogueError(GeoplanError):
@@ -22,12 +31,14 @@ class NotFound(GeoplanError):
 class LayerNotFound(NotFound):
     def __init__(self, layer: str) -> None:
         super().__init__(f"unknown layer {layer!r}")
+        self.zh = f"未知图层 {layer!r}"
         self.layer = layer
 
 
 class FeatureNotFound(NotFound):
     def __init__(self, layer: str, feature_id: str) -> None:
         super().__init__(f"layer {layer}: no feature with id {feature_id!r}")
+        self.zh = f"图层 {layer} 中没有编号为 {feature_id!r} 的要素"
         self.layer = layer
         self.feature_id = feature_id
 
@@ -35,11 +46,13 @@ class FeatureNotFound(NotFound):
 class VersionNotFound(NotFound):
     def __init__(self, layer: str, feature_id: str, version: int) -> None:
         super().__init__(f"layer {layer}: feature {feature_id} has no recorded version {version}")
+        self.zh = f"图层 {layer}:要素 {feature_id} 没有记录的版本 {version}"
 
 
 class ChangeNotFound(NotFound):
     def __init__(self, change_id: str) -> None:
         super().__init__(f"no change {change_id!r} in the change log")
+        self.zh = f"变更记录中没有 {change_id!r}"
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class FeatureExists(GeoplanError):
 
     def __init__(self, layer: str, feature_id: str) -> None:
         super().__init__(f"layer {layer}: a feature with id {feature_id!r} already exists")
+        self.zh = f"图层 {layer} 已有编号为 {feature_id!r} 的要素"
 
 
 class VersionConflict(GeoplanError):
@@ -99,6 +113,7 @@ class VersionConflict(GeoplanError):
         super().__init__(
             f"layer {layer}: feature {feature_id} is at version {current}, not {expected}; reload and retry"
         )
+        self.zh = f"图层 {layer}:要素 {feature_id} 当前为版本 {current},不是 {expected};请重新加载后再修改"
         self.current = current
 
 

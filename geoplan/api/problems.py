@@ -101,9 +101,9 @@ def status_of(exc: GeoplanError) -> tuple[int, str]:
 def _domain_problem(request: Request, exc: GeoplanError) -> Response:
     status, title = status_of(exc)
     extra: dict[str, Any] = {}
-    detail = str(exc)
+    lang = _language(request)
+    detail = exc.text(lang)
     if isinstance(exc, ValidationFailed):
-        lang = _language(request)
         extra["problems"] = [
             {"layer": p.layer, "feature": p.feature, "field": p.field, "row": p.row, "code": p.code or None,
              "message": p.text(lang)}

@@ -29,16 +29,15 @@ err_console = Console(stderr=True)
 
 
 def report_error(exc: GeoplanError) -> None:
-    """One clear line per problem on stderr."""
+    """One clear line per problem on stderr, in GEOPLAN_LANG (Chinese by default)."""
+    lang = load_settings().lang  # read now, never at import
+    label = "错误" if lang == "zh" else "error"
     problems = exc.problems if isinstance(exc, ValidationFailed) else None
     if problems:
-        lang = load_settings().lang  # GEOPLAN_LANG; read now, never at import
         for p in problems:
-            err_console.print(
-                f"{'错误' if lang == 'zh' else 'error'}: {p.describe(lang)}", markup=False, soft_wrap=True
-            )
+            err_console.print(f"{label}: {p.describe(lang)}", markup=False, soft_wrap=True)
     else:
-        err_console.print(f"错误 error: {exc}", markup=False, soft_wrap=True)
+        err_console.print(f"{label}: {exc.text(lang)}", markup=False, soft_wrap=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

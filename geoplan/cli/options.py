@@ -25,5 +25,7 @@ def settings_from(data_dir: Path | None = None, lang: str | None = None, **overr
 def store_from(settings: Settings) -> LayerStore:
     """The store over the configured data directory, which must exist (a typo should not look like empty layers)."""
     if not settings.data_dir.is_dir():
-        raise GeoplanError(f"data directory {settings.data_dir} does not exist (set --data-dir or GEOPLAN_DATA_DIR)")
+        error = GeoplanError(f"data directory {settings.data_dir} does not exist (set --data-dir or GEOPLAN_DATA_DIR)")
+        error.zh = f"数据目录 {settings.data_dir} 不存在(用 --data-dir 或 GEOPLAN_DATA_DIR 指定)"
+        raise error
     return LayerStore(settings.data_dir)

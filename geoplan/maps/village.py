@@ -25,6 +25,7 @@ from geoplan.maps.page import Legend
 class VillageNotFound(NotFound):
     def __init__(self, code: str) -> None:
         super().__init__(f"no village with code {code!r} in the villages layer")
+        self.zh = f"行政村图层中没有代码为 {code!r} 的村"
         self.code = code
 
 

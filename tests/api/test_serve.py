@@ -77,7 +77,7 @@ def test_serve_defaults_are_the_readme_run_command(capsys) -> None:
 
 def test_serve_refuses_a_missing_data_dir(tmp_path: Path, capsys) -> None:
     assert main(["serve", "--data-dir", str(tmp_path / "nowhere")]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    assert "不存在" in capsys.readouterr().err  # Chinese by default
 
 
 def test_without_planner_tokens_the_server_is_read_only_and_says_so() -> None:

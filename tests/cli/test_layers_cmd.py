@@ -126,7 +126,10 @@ def test_layers_lists_every_layer_with_its_count(tmp_path: Path, capsys, catalog
     assert "道路" in rows["roads"]
 
 
-def test_missing_data_dir_is_an_error_not_empty_layers(tmp_path: Path, capsys):
+def test_missing_data_dir_is_an_error_not_empty_layers(tmp_path: Path, capsys, monkeypatch):
+    assert main(["layers", "--data-dir", str(tmp_path / "nope")]) == 1
+    assert "不存在" in capsys.readouterr().err
+    monkeypatch.setenv("GEOPLAN_LANG", "en")
     assert main(["layers", "--data-dir", str(tmp_path / "nope")]) == 1
     assert "does not exist" in capsys.readouterr().err
 
@@ -141,7 +144,7 @@ def test_history_and_restore_from_the_command_line(tmp_path: Path, capsys):
     assert main(["restore", "roads", fid, "1", "--data-dir", str(tmp_path)]) == 0
     assert store.get("roads", fid)["properties"]["name"] == "一号路"
     assert main(["restore", "roads", fid, "9", "--data-dir", str(tmp_path)]) == 1
-    assert "no recorded version 9" in capsys.readouterr().err
+    assert f"要素 {fid} 没有记录的版本 9" in capsys.readouterr().err
 
 
 def test_undo_the_latest_change(tmp_path: Path, capsys):
