@@ -244,14 +244,19 @@ async def create_item(
     return response
 
 
+def _guarded_write(request: Request, settings: Settings, store: LayerStore, layer: str, feature_id: str) -> int | None:
+    """What PUT, PATCH and DELETE check first: parameters, the layer, and the version If-Match names."""
+    check_write_params(request, settings)
+    store.spec(layer)
+    return expected_version(store, layer, feature_id, parse_if_match(request, settings))
+
+
 @router.put("/collections/{layer}/items/{feature_id}")
 async def replace_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Replace a feature; If-Match (its ETag) guards against overwriting someone else's edit."""
-    check_write_params(request, settings)
-    store.spec(layer)
-    if_match = expected_version(store, layer, feature_id, parse_if_match(request, settings))
+    if_match = _guarded_write(request, settings, store, layer, feature_id)
     feature = _incoming_feature(request, layer, await json_body(request), feature_id)
     replaced = await _run(store.replace, layer, feature_id, feature, if_match=if_match, actor=who.name)
     return _feature_response(request, layer, replaced)
@@ -262,9 +267,7 @@ async def update_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Change part of a feature with a JSON Merge Patch (RFC 7396); null removes a property."""
-    check_write_params(request, settings)
-    store.spec(layer)
-    if_match = expected_version(store, layer, feature_id, parse_if_match(request, settings))
+    if_match = _guarded_write(request, settings, store, layer, feature_id)
     patch = await json_body(request)
     if not isinstance(patch, dict):
         raise bad_request('a merge patch is a JSON object, e.g. {"properties": {"status": "completed"}}')
@@ -287,9 +290,7 @@ async def delete_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Delete a feature (recorded in the change log, so it can be restored)."""
-    check_write_params(request, settings)
-    store.spec(layer)
-    if_match = expected_version(store, layer, feature_id, parse_if_match(request, settings))
+    if_match = _guarded_write(request, settings, store, layer, feature_id)
     await _run(store.delete, layer, feature_id, if_match=if_match, actor=who.name)
     return Response(status_code=204)
 
