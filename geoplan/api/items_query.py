@@ -17,7 +17,7 @@ import shapely
 from pygeofilter import ast
 from starlette.datastructures import QueryParams
 
-from geoplan.api.cql import check_filter, evaluate_filter, parse_filter
+from geoplan.api.cql import Deadline, check_filter, evaluate_filter, parse_filter
 from geoplan.api.crs import CRS84, bbox_to_crs84, parse_crs
 from geoplan.api.problems import bad_request
 from geoplan.api.readmodel import LayerIndex
@@ -209,8 +209,8 @@ def parse_items_query(params: QueryParams, spec: LayerSpec, enum_values: dict[st
     return q
 
 
-def run_query(index: LayerIndex, q: ItemsQuery) -> np.ndarray:
-    """Positions (in the layer's file order, or sorted) of every feature matching ``q``."""
+def run_query(index: LayerIndex, q: ItemsQuery, deadline: Deadline | None = None) -> np.ndarray:
+    """Positions (in the layer's file order, or sorted) of every feature matching ``q``; 422 past ``deadline``."""
     if q.bbox is not None:
         hits = index.tree.query(shapely.box(*q.bbox), predicate="intersects")
         rows = np.sort(hits)
@@ -229,7 +229,7 @@ def run_query(index: LayerIndex, q: ItemsQuery) -> np.ndarray:
             if end is not None:
                 mask &= np.asarray((year <= end).fillna(False), dtype=bool)
         if q.cql is not None:
-            mask &= evaluate_filter(q.cql, table.reset_index(drop=True), q.filter_crs)
+            mask &= evaluate_filter(q.cql, table.reset_index(drop=True), q.filter_crs, deadline)
         rows = rows[mask]
     if q.sortby and len(rows):
         table = index.table.take(rows).reset_index(drop=True)

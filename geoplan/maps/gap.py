@@ -203,8 +203,8 @@ class GapSelector(MacroElement):
                     },
                     onEachFeature: function (f, layer) {
                         var which = f.properties.i.map(function (k) { return cfg.labels[k]; }).join("、");
-                        layer.bindTooltip(f.properties.name + " · " + which +
-                            (f.properties.households ? " · " + f.properties.households + cfg.hh : ""));
+                        layer.bindTooltip(geoplanText(f.properties.name + " · " + which +
+                            (f.properties.households ? " · " + f.properties.households + cfg.hh : "")));
                     }
                 }).addTo(uncoveredGroup);
                 catchmentGroup.clearLayers();
@@ -218,11 +218,13 @@ class GapSelector(MacroElement):
                 cfg.measures.slice(1).forEach(function (m) {
                     var r = (p.t[m[0]] || [])[i];
                     if (!r) return;
-                    rows += "<tr><td>" + m[1] + "</td><td>" + r[0] + "</td><td>" + r[1] + '</td><td class="gp-' +
-                        r[2] + '">' + cfg.statusLabels[r[2]] + "</td><td>" + r[3] + "</td></tr>";
+                    rows += "<tr><td>" + m[1] + "</td><td>" + geoplanEsc(r[0]) + "</td><td>" + geoplanEsc(r[1]) +
+                        '</td><td class="gp-' +
+                        r[2] + '">' + cfg.statusLabels[r[2]] + "</td><td>" + geoplanEsc(r[3]) + "</td></tr>";
                 });
                 var score = p.score[i];
-                return '<div class="gp-popup"><h4>' + p.name + " · " + cfg.scenarioLabels[scenario] + "</h4>" +
+                return '<div class="gp-popup"><h4>' + geoplanEsc(p.name) + " · " + cfg.scenarioLabels[scenario] +
+                    "</h4>" +
                     "<div>" + cfg.labels.composite + ": " + (score === null ? "—" : score.toFixed(1)) + "</div>" +
                     '<table class="gp-table"><tr>' + cfg.head.map(function (h) { return "<th>" + h + "</th>"; })
                     .join("") + "</tr>" + rows + "</table></div>";
@@ -290,7 +292,7 @@ class VillageShapes(folium.GeoJson):
         var {{ this.get_name() }} = L.geoJson(null, {className: "gp-layer-gap-villages"});
         {{ this.get_name() }}.addData(geoplanUnpack({{ this.data_json }}));
         {{ this.get_name() }}.eachLayer(function (layer) {
-            layer.bindTooltip(layer.feature.properties.name, {permanent: true, direction: "center",
+            layer.bindTooltip(geoplanText(layer.feature.properties.name), {permanent: true, direction: "center",
                                                               className: "gp-label"});
         });
         {% endmacro %}

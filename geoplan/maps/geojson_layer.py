@@ -114,7 +114,7 @@ class LabelTooltip(folium.GeoJsonTooltip):
         """
         {% macro script(this, kwargs) %}
         {{ this._parent.get_name() }}.bindTooltip(function (l) {
-            return String(l.feature.properties[{{ this.fields[0] | tojson }}] || ""); }, {sticky: true});
+            return geoplanText(l.feature.properties[{{ this.fields[0] | tojson }}] || ""); }, {sticky: true});
         {% endmacro %}
         """
     )

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from geoplan.api.body import json_body
+from geoplan.api.cql import Deadline
 from geoplan.api.crs import CRS84, geometry_to_crs84, parse_crs, transform_geometry
 from geoplan.api.deps import PlannerDep, ReaderDep, ReadModelDep, SettingsDep, StoreDep
 from geoplan.api.formats import GEOJSON, HTML, JSON, Lang, base_url, json_response, lang_of, link, wants_html
@@ -106,7 +107,7 @@ def items(
     html = wants_html(request)
     lang = lang_of(request, settings)
     index = readmodel.index(layer)
-    rows = run_query(index, q)
+    rows = run_query(index, q, Deadline(settings.query_seconds))
     matched = len(rows)
     page = rows[q.offset : q.offset + q.limit]
     next_url = prev_url = None

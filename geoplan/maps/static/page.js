@@ -34,6 +34,21 @@ window.geoplanUnpack = function (pk) {
   return {type: "FeatureCollection", features: features};
 };
 
+/* Names are typed by planners: hostile text. Leaflet puts a string tooltip/popup in as HTML, so anything a
+   person typed goes in as a DOM text node (geoplanText) or escaped (geoplanEsc), never as markup. */
+window.geoplanEsc = function (v) {
+  "use strict";
+  return String(v).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+  });
+};
+window.geoplanText = function (v) {
+  "use strict";
+  var span = document.createElement("span");
+  span.textContent = String(v);
+  return span;
+};
+
 /* A catalogue layer: packed data, a style table keyed by the feature's `_s`, icon or circle markers. */
 window.geoplanLayer = function (packed, styles, opts) {
   "use strict";
@@ -53,7 +68,7 @@ window.geoplanLayer = function (packed, styles, opts) {
   if (opts.label) {
     layer.eachLayer(function (l) {
       var text = l.feature.properties[opts.label];
-      if (text) l.bindTooltip(String(text), {permanent: true, direction: "center", className: "gp-label"});
+      if (text) l.bindTooltip(geoplanText(text), {permanent: true, direction: "center", className: "gp-label"});
     });
   }
   return layer;
@@ -62,11 +77,7 @@ window.geoplanLayer = function (packed, styles, opts) {
 /* A popup table of labelled fields (with units), skipping values a feature does not have. */
 window.geoplanPopup = function (fields, aliases, title) {
   "use strict";
-  function esc(v) {
-    return String(v).replace(/[&<>"]/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c];
-    });
-  }
+  var esc = geoplanEsc;
   return function (layer) {
     var p = layer.feature.properties, rows = "";
     for (var i = 0; i < fields.length; i++) {

@@ -1,0 +1,124 @@
+"""Names are hostile text: in headless Chromium a script-like village, settlement or project name shows as text in
+every served page (labels, hover tooltips, popups, HTML views) and runs nothing; the pages break no CSP rule."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from geoplan.api import create_app
+from geoplan.config import Settings
+from geoplan.layers import LayerStore
+from tests.maps.conftest import VILLAGE_CODES, tiny_features
+from tests.maps.test_browser import Offline, _free_port, browser  # noqa: F401  (browser is a fixture)
+
+pytestmark = pytest.mark.browser
+
+#: Each would run script if inserted as HTML; each sets a global the test looks for.
+HOSTILE = {
+    "villages": "<img src=x onerror=\"window.__xss='village'\">",
+    "settlements": "<svg onload=\"window.__xss='settlement'\"></svg>",
+    "facilities": "<img src=y onerror=\"window.__xss='facility'\">",
+    "roads": "<iframe srcdoc=\"<script>parent.__xss='road'</script>\"></iframe>",
+}
+
+CSP_WATCH = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture
+def hostile_server(tmp_path: Path) -> Iterator[str]:
+    data = tmp_path / "data"
+    data.mkdir()
+    store = LayerStore(data)
+    for layer, features in tiny_features().items():
+        for i, f in enumerate(features):
+            if layer in HOSTILE:
+                f["properties"]["name"] = f"{HOSTILE[layer]}{i}"
+        store.insert_many(layer, features, actor="test")
+    app = create_app(Settings(data_dir=data))
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("map server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+def _open(browser, url: str, base: str) -> Offline:  # noqa: F811
+    view = Offline(browser, base)
+    view.page.add_init_script(CSP_WATCH)
+    view.console: list[str] = []
+    view.page.on("console", lambda m: view.console.append(m.text))
+    view.page.goto(url)
+    view.page.wait_for_load_state("networkidle")
+    return view
+
+
+def _clean(view: Offline) -> None:
+    page = view.page
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("img[src=x], img[src=y], iframe, .leaflet-pane svg[onload]").count() == 0
+    assert page.evaluate("window.__csp") == []
+    assert [m for m in view.console if "Content Security Policy" in m] == []
+    assert view.errors == []
+
+
+def test_overview_shows_hostile_names_as_text(browser, hostile_server: str) -> None:  # noqa: F811
+    view = _open(browser, f"{hostile_server}/maps/overview?basemap=none", hostile_server)
+    page = view.page
+    assert page.locator(".gp-label").all_inner_texts() == [f"{HOSTILE['villages']}{i}" for i in range(3)]
+    page.locator(".gp-marker-facilities").first.hover()  # hover tooltip (page.js/LabelTooltip)
+    page.locator(".leaflet-tooltip:not(.gp-label)").first.wait_for()
+    assert page.locator(".leaflet-tooltip:not(.gp-label)").first.inner_text() == f"{HOSTILE['facilities']}0"
+    page.locator(".gp-marker-facilities").first.click()  # popup table
+    page.locator(".gp-popup").wait_for()
+    assert f"{HOSTILE['facilities']}0" in page.locator(".gp-popup").inner_text()
+    page.wait_for_timeout(200)
+    _clean(view)
+    view.page.close()
+
+
+def test_gap_and_village_maps_show_hostile_names_as_text(browser, hostile_server: str) -> None:  # noqa: F811
+    view = _open(browser, f"{hostile_server}/maps/gaps?basemap=none", hostile_server)
+    page = view.page
+    assert page.locator(".gp-label").all_inner_texts() == [f"{HOSTILE['villages']}{i}" for i in range(3)]
+    page.select_option("#gp-measure", "settlement_hardened_road")
+    uncovered = page.locator("path.leaflet-interactive[stroke='#b2182b']")
+    uncovered.first.hover()  # the uncovered settlement's tooltip
+    page.locator(".leaflet-tooltip:not(.gp-label)").first.wait_for()
+    assert HOSTILE["settlements"] in page.locator(".leaflet-tooltip:not(.gp-label)").first.inner_text()
+    page.locator("path.gp-layer-gap-villages").nth(1).click(force=True)  # the village popup
+    page.locator(".gp-popup").wait_for()
+    assert HOSTILE["villages"] in page.locator(".gp-popup h4").inner_text()
+    page.wait_for_timeout(200)
+    _clean(view)
+    view.page.close()
+
+    view = _open(browser, f"{hostile_server}/maps/villages/{VILLAGE_CODES[0]}?basemap=none", hostile_server)
+    assert f"{HOSTILE['villages']}0" in view.page.locator("#gp-indicator-panel h4").inner_text()
+    _clean(view)
+    view.page.close()
+
+
+def test_html_views_show_hostile_names_as_text(browser, hostile_server: str) -> None:  # noqa: F811
+    for path in ("/collections/facilities/items?f=html", "/collections/villages/items?f=html", "/villages?f=html"):
+        view = _open(browser, hostile_server + path, hostile_server)
+        assert view.page.locator("body").inner_text().count("onerror") >= 1, path
+        _clean(view)
+        view.page.close()
