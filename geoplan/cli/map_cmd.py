@@ -7,14 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from geoplan.cli.app import app
 from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
-from geoplan.maps.assets import find_assets_dir
-from geoplan.maps.basemaps import check_basemap
-from geoplan.maps.save import save_map
-from geoplan.maps.township import TownshipMaps
 
 console = Console()
 
@@ -32,6 +27,13 @@ def map_command(
     lang: LangOpt = None,
 ) -> None:
     """Write overview.html, gaps.html and villages/<code>.html; scripts are copied to vendor/ beside them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from geoplan.maps.assets import find_assets_dir  # folium, geopandas: imported only when maps are made
+    from geoplan.maps.basemaps import check_basemap
+    from geoplan.maps.save import save_map
+    from geoplan.maps.township import TownshipMaps
+
     settings = settings_from(data_dir, lang, maps_dir=out)
     check_basemap(basemap, settings.tianditu_key)
     assets_dir = find_assets_dir(assets or settings.assets_dir)

@@ -24,11 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import shapely
-from filelock import FileLock
+from typing import TYPE_CHECKING, Any
 
 from geoplan.errors import (
     ChangeNotFound,
@@ -43,9 +39,16 @@ from geoplan.errors import (
 from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeLog, ChangeRecord
 from geoplan.layers.files import encode_collection, read_collection, round_coords, staged_write
-from geoplan.layers.frames import to_frame
-from geoplan.layers.placement import VillageLocator
-from geoplan.layers.validation import collection_problems, feature_problems, problem
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from filelock import FileLock
+
+    from geoplan.layers.placement import VillageLocator
+
+# geopandas, shapely and jsonschema (frames, placement, validation) and filelock are imported where a read builds a
+# frame or a write validates and locks: listing layers or changes (``geoplan layers``, ``geoplan changes``) must
+# start without them.
 
 #: Where the store keeps its own bookkeeping inside the data directory.
 META_DIR = ".geoplan"
@@ -133,6 +136,8 @@ class LayerSnapshot:
     @cached_property
     def frame(self) -> gpd.GeoDataFrame:
         """The layer as a GeoDataFrame in EPSG:4326, one column per catalogue field plus ``id``."""
+        from geoplan.layers.frames import to_frame
+
         return to_frame(self.features, self.spec.field_names)
 
 
@@ -171,6 +176,8 @@ class LayerStore:
         return ChangeLog(self._meta("changes", f"{layer}.jsonl"))
 
     def _lock(self, layer: str) -> FileLock:
+        from filelock import FileLock
+
         path = self._meta("locks", f"{layer}.lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         return FileLock(str(path), timeout=self.lock_timeout)
@@ -362,6 +369,8 @@ class LayerStore:
         targets: list[Path] = []
         for p in [self.data_dir] if paths is None else paths:
             targets += sorted(Path(p).glob("*.geojson")) if Path(p).is_dir() else [Path(p)]
+        from geoplan.layers.validation import collection_problems
+
         problems: list[Problem] = []
         for path in targets:
             layer = path.name.removesuffix(".geojson")
@@ -383,6 +392,8 @@ class LayerStore:
         """An insert keeping the client's id when it gives one, else a new random id with the layer's prefix."""
         given = feature.get("id") if isinstance(feature, dict) else None
         if isinstance(given, bool) or not isinstance(given, (str, int, type(None))):
+            from geoplan.layers.validation import problem
+
             raise ValidationFailed([problem(layer, None, "id", "bad_id")])
         if given is not None and str(given).strip():
             return _Op("insert", str(given), feature)
@@ -414,6 +425,10 @@ class LayerStore:
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         rows: bool = False,
     ) -> list[dict[str, Any]]:
+        import shapely
+
+        from geoplan.layers.validation import problem
+
         spec = self.spec(layer)
         snap = self.snapshot(layer)
         log = self._log(layer)
@@ -507,6 +522,8 @@ class LayerStore:
         if isinstance(geometry, dict) and "coordinates" in geometry:
             geometry = {"type": geometry.get("type"), "coordinates": round_coords(geometry["coordinates"])}
         candidate = {"type": raw.get("type"), "id": fid, "geometry": geometry, "properties": props}
+        from geoplan.layers.validation import feature_problems
+
         problems = feature_problems(self.catalogue, spec, candidate, row)
         return candidate | {"type": "Feature"}, problems
 
@@ -515,6 +532,10 @@ class LayerStore:
         return {name: props[name] for name in spec.field_names if name in props}
 
     def _village_locator(self) -> VillageLocator:
+        import shapely
+
+        from geoplan.layers.placement import VillageLocator
+
         snap = self.snapshot("villages")
         codes = [str(f["properties"].get("code")) for f in snap.features]
         polys = [shapely.geometry.shape(f["geometry"]) for f in snap.features]
