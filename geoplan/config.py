@@ -8,7 +8,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from geoplan.errors import SettingsError
+
 Lang = Literal["zh", "en"]
+#: The languages of labels, messages and reports.
+LANGS: tuple[Lang, ...] = ("zh", "en")
 
 #: The repository's bundled demo township; used when nothing else is configured.
 DEFAULT_DATA_DIR = Path("data/geojson")
@@ -54,7 +58,11 @@ def _flag(value: str | None) -> bool:
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Read settings from the environment (``GEOPLAN_*``), then apply explicit overrides (CLI options)."""
     env = os.environ if env is None else env
-    lang = env.get("GEOPLAN_LANG", "zh")
+    lang = env.get("GEOPLAN_LANG", "").strip() or "zh"
+    if lang not in LANGS and overrides.get("lang") is None:
+        error = SettingsError(f"GEOPLAN_LANG must be zh or en, not {lang!r}")
+        error.zh = f"GEOPLAN_LANG 只能是 zh 或 en,不能是 {lang!r}"
+        raise error
     settings = Settings(
         data_dir=Path(env.get("GEOPLAN_DATA_DIR", str(DEFAULT_DATA_DIR))),
         maps_dir=Path(env.get("GEOPLAN_MAPS_DIR", str(DEFAULT_MAPS_DIR))),

@@ -20,6 +20,10 @@ class GeoplanError(Exception):
         return self.zh if lang == "zh" and self.zh else str(self)
 
 
+class SettingsError(GeoplanError):
+    """A setting from the environment has a value geoplan cannot use (e.g. GEOPLAN_LANG=fr)."""
+
+
 class CatalogueError(GeoplanError):
     """The layer catalogue or a standards file is malformed."""
 

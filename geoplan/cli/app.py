@@ -1,8 +1,11 @@
-"""The Typer application object that every command module registers on."""
+"""The Typer application object that every command module registers on, and how its commands show usage."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
 app = typer.Typer(
     name="geoplan",
@@ -11,3 +14,43 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+class GeoplanCommand(TyperCommand):
+    """A command whose usage line reads ``geoplan import [OPTIONS] FILE`` and whose flags show no ``<bool>``.
+
+    Typer ≥ 0.2x writes required arguments as ``{file}`` and gives every flag a ``<bool>`` type column, which
+    reads as if ``--dry-run`` wanted a value.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            _plain_flag(param)
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _plain_flag(option)
+        return option
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = (param.metavar or param.name or "").upper()
+                name += "..." if param.nargs != 1 else ""
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+def _plain_flag(param: Any) -> None:
+    if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+        param.metavar = ""
+
+
+def use_geoplan_commands() -> None:
+    """Give every registered command :class:`GeoplanCommand` (called once all command modules are imported)."""
+    for info in app.registered_commands:
+        if info.cls in (None, TyperCommand):  # typer fills in its own class when a command names none
+            info.cls = GeoplanCommand

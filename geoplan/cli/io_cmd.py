@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from geoplan.cli.app import app
-from geoplan.cli.options import DataDirOpt, settings_from, store_from
+from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
 from geoplan.errors import ValidationFailed
-from geoplan.transfer import EXPORT_FORMATS, ImportOptions, ImportPlan, export_layer, plan_import, write_plan
-from geoplan.transfer.fieldmap import parse_field_options
+
+if TYPE_CHECKING:
+    from geoplan.transfer import ImportPlan
+
+# geoplan.transfer (geopandas, pyogrio, openpyxl) is imported inside the commands: `geoplan --help` starts without it.
+#: Export formats named in the help text; tests check this matches ``geoplan.transfer.EXPORT_FORMATS``.
+EXPORT_FORMAT_NAMES = ("gpkg", "shp", "kml", "geojson", "csv", "xlsx")
 
 console = Console()
 
@@ -64,9 +69,13 @@ def import_command(
     keep_ids: Annotated[bool, typer.Option("--keep-ids", help="Use the file's id column as feature ids.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")] = False,
     data_dir: DataDirOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Import a file into a layer: every row or none, as one change that `geoplan undo` reverts."""
-    store = store_from(settings_from(data_dir))
+    from geoplan.transfer import ImportOptions, plan_import, write_plan
+    from geoplan.transfer.fieldmap import parse_field_options
+
+    store = store_from(settings_from(data_dir, lang))
     options = ImportOptions(
         layer=layer,
         crs=crs,
@@ -96,24 +105,31 @@ def import_command(
 @app.command("export")
 def export_command(
     layer: Annotated[str, typer.Argument(help="Layer to export.")],
-    format: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")],
+    format: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMAT_NAMES)}.")],
     crs: Annotated[
         str | None, typer.Option("--crs", help="Output CRS (default WGS84), e.g. EPSG:4546, cgcs2000, gcj02.")
     ] = None,
     village: Annotated[str | None, typer.Option("--village", help="Only this village (12-digit code).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Output file (default: LAYER.<suffix> here).")] = None,
-    labels: Annotated[
-        str | None, typer.Option("--labels", help="zh or en: column headers and enum values as labels.")
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output file (default: LAYER.<suffix> in the current directory).")
     ] = None,
+    labels: Annotated[
+        bool,
+        typer.Option(
+            "--labels", help="Column headers and enum values as labels in the --lang language (re-importable)."
+        ),
+    ] = False,
     encoding: Annotated[str, typer.Option("--encoding", help="Shapefile/CSV text encoding: UTF-8 or GBK.")] = "UTF-8",
     data_dir: DataDirOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Export a layer as gpkg, shp (zipped), kml, geojson, csv or xlsx."""
-    store = store_from(settings_from(data_dir))
+    """Export a layer as gpkg, shp (zipped), kml, geojson, csv or xlsx, into the current directory or --out."""
+    from geoplan.transfer import EXPORT_FORMATS, export_layer
+
+    settings = settings_from(data_dir, lang)
+    store = store_from(settings)
     fmt = EXPORT_FORMATS.get(format.lower())
     target = out or Path(f"{layer}{fmt.suffix if fmt else '.' + format}")
-    if labels not in (None, "zh", "en"):
-        raise typer.BadParameter("--labels takes zh or en")
     result = export_layer(
         store,
         layer,
@@ -121,10 +137,13 @@ def export_command(
         target,
         crs=crs,
         village=village,
-        labels=labels,
+        labels=settings.lang if labels else None,
         encoding=encoding,  # type: ignore[arg-type]
     )
+    where = result.path.resolve()
     console.print(
-        f"已导出 exported {result.count} 个要素 features → {result.path} ({result.format.name}, {result.crs})",
+        f"已导出 {result.count} 个要素 → {where}({result.format.name},{result.crs})"
+        if settings.lang == "zh"
+        else f"exported {result.count} features → {where} ({result.format.name}, {result.crs})",
         markup=False,
     )

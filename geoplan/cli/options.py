@@ -2,30 +2,71 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from geoplan.config import Settings, load_settings
+from geoplan.cli.usage import LocalisedBadParameter
+from geoplan.config import LANGS, Settings, load_settings
 from geoplan.errors import GeoplanError
-from geoplan.layers import LayerStore
+
+if TYPE_CHECKING:
+    from geoplan.layers import LayerStore
+
+
+def check_lang(value: str | None) -> str | None:
+    """``--lang`` takes zh or en; anything else is a usage error, not silently Chinese."""
+    if value is None or value in LANGS:
+        return value
+    raise LocalisedBadParameter(zh=f"只能是 zh 或 en,不能是 {value!r}", en=f"must be zh or en, not {value!r}")
+
 
 DataDirOpt = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Layer directory (default: $GEOPLAN_DATA_DIR or data/geojson)."),
 ]
-LangOpt = Annotated[str | None, typer.Option("--lang", help="zh (default) or en.")]
+#: One language option for every command that prints or writes labels.
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        metavar="zh|en",
+        callback=check_lang,
+        help="Language of labels and messages: zh (default, or $GEOPLAN_LANG) or en.",
+    ),
+]
 
 
 def settings_from(data_dir: Path | None = None, lang: str | None = None, **overrides: object) -> Settings:
-    return load_settings(data_dir=data_dir, lang=lang if lang in ("zh", "en") else None, **overrides)
+    return load_settings(data_dir=data_dir, lang=lang, **overrides)
+
+
+def _data_dir_error(en: str, zh: str) -> GeoplanError:
+    error = GeoplanError(en)
+    error.zh = zh
+    return error
 
 
 def store_from(settings: Settings) -> LayerStore:
-    """The store over the configured data directory, which must exist (a typo should not look like empty layers)."""
-    if not settings.data_dir.is_dir():
-        error = GeoplanError(f"data directory {settings.data_dir} does not exist (set --data-dir or GEOPLAN_DATA_DIR)")
-        error.zh = f"数据目录 {settings.data_dir} 不存在(用 --data-dir 或 GEOPLAN_DATA_DIR 指定)"
-        raise error
-    return LayerStore(settings.data_dir)
+    """The store over the configured data directory, which must be a readable directory.
+
+    A typo should not look like empty layers, and a file or unreadable folder should say so in one line.
+    """
+    d = settings.data_dir
+    hint_en, hint_zh = "set --data-dir or GEOPLAN_DATA_DIR", "用 --data-dir 或 GEOPLAN_DATA_DIR 指定"
+    if not d.exists():
+        raise _data_dir_error(f"data directory {d} does not exist ({hint_en})", f"数据目录 {d} 不存在({hint_zh})")
+    if not d.is_dir():
+        raise _data_dir_error(
+            f"data directory {d} is a file, not a directory ({hint_en})", f"数据目录 {d} 是文件,不是目录({hint_zh})"
+        )
+    if not os.access(d, os.R_OK | os.X_OK):
+        raise _data_dir_error(
+            f"data directory {d} cannot be read (permission denied)", f"数据目录 {d} 无法读取(没有权限)"
+        )
+    # The catalogue's models are built when a command needs the store, not for --help.
+    from geoplan.layers import LayerStore
+
+    return LayerStore(d)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from geoplan.cli.app import app
-from geoplan.cli.options import DataDirOpt, settings_from, store_from
+from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
 
 console = Console()
 #: uvicorn's factory; every worker process builds its own app from the GEOPLAN_* environment.
@@ -41,16 +41,18 @@ def serve_command(
         Path | None, typer.Option("--tokens-file", help="TOML token file (default: $GEOPLAN_TOKENS_FILE).")
     ] = None,
     data_dir: DataDirOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Serve the layers as OGC API – Features (default: the bundled demo on http://127.0.0.1:8000)."""
     import uvicorn
 
     from geoplan.api.auth import TokenRegistry
 
-    settings = settings_from(data_dir, tokens_path=tokens_file)
+    settings = settings_from(data_dir, lang, tokens_path=tokens_file)
     store_from(settings)  # fail now, with one clear line, if the data directory is missing
     TokenRegistry.from_settings(settings)  # a malformed token entry should stop the start, not every request
     os.environ["GEOPLAN_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.environ["GEOPLAN_LANG"] = settings.lang  # the pages' and messages' default language in every worker
     if settings.tokens_path is not None:
         os.environ["GEOPLAN_TOKENS_FILE"] = str(settings.tokens_path.resolve())
     console.print(f"geoplan: serving {settings.data_dir} on http://{host}:{port}/ (OpenAPI: /api)", highlight=False)

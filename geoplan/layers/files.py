@@ -33,8 +33,17 @@ def round_coords(value: Any, ndigits: int = COORD_DECIMALS) -> Any:
 
 
 def read_collection(path: Path) -> dict[str, Any]:
-    """Parse a FeatureCollection file, with an error naming the file when it is not one."""
-    raw = path.read_bytes()
+    """Parse a FeatureCollection file, with an error naming the file when it is not one (or cannot be read)."""
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError as exc:
+        error = DataFileError(f"{path}: is a directory, not a layer file")
+        error.zh = f"{path}:是一个目录,不是图层文件"
+        raise error from exc
+    except OSError as exc:
+        error = DataFileError(f"{path}: cannot be read ({exc.strerror})")
+        error.zh = f"{path}:无法读取({exc.strerror})"
+        raise error from exc
     # Parsing allocates one dict per feature and member; the cyclic GC would rescan them all again and again
     # (it makes a 100k-feature layer ~2x slower) and can find nothing to free in fresh JSON, so pause it.
     was_enabled = gc.isenabled()
