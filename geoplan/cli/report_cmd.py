@@ -55,6 +55,6 @@ def report_command(
         report = build_report(frames, std, scenario, settings.lang)  # type: ignore[arg-type]
         for f in formats:
             progress.update(task, description=f"生成报告 writing {f} …")
-            written += write_report(report, f, out)
+            written += write_report(report, f, out, settings.assets_dir)
     for path in written:
         console.print(f"已生成 written: {path}")

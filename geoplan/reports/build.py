@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -50,6 +51,34 @@ class Report:
         """Themes in the standards' order."""
         return list(dict.fromkeys(i.theme for i in self.standards.indicators))
 
+    @cached_property
+    def _rows(self) -> dict[tuple[str, str], pd.DataFrame]:
+        out: dict[tuple[str, str], pd.DataFrame] = {}
+        for r in (self.baseline, self.plan):
+            for key, rows in r.indicators.groupby("indicator", sort=False):
+                out[(r.scenario, str(key))] = rows.reset_index(drop=True)
+        return out
+
+    def rows(self, key: str, scenario: str | None = None) -> pd.DataFrame:
+        """One indicator's rows (one per village) under ``scenario`` (default: the report's).
+
+        Split once per report: a renderer asks per indicator many times, and filtering the whole table each time
+        is what made a county's report slow.
+        """
+        result = self.plan if (scenario or self.scenario) == "plan" else self.baseline
+        return self._rows.get((result.scenario, key), result.indicators.iloc[:0])
+
+    @cached_property
+    def _theme_means(self) -> dict[str, pd.DataFrame]:
+        return {
+            r.scenario: r.indicators.groupby(["village_code", "theme"])["score"].mean().unstack("theme")
+            for r in (self.baseline, self.plan)
+        }
+
+    def theme_means(self, scenario: str | None = None) -> pd.DataFrame:
+        """Mean score of the assessed indicators per village (rows) and theme (columns); NaN: nothing assessed."""
+        return self._theme_means["plan" if (scenario or self.scenario) == "plan" else "baseline"]
+
     def labelled(self) -> pd.DataFrame:
         """The indicator table with the indicator name and status label in the report language."""
         t = self.result.indicators.copy()
@@ -74,8 +103,10 @@ def build_report(
     return Report(baseline, plan, delta, scenario, lang, frames, title or default)
 
 
-def write_report(report: Report, fmt: str, out_dir: Path) -> list[Path]:
+def write_report(report: Report, fmt: str, out_dir: Path, assets_dir: Path | None = None) -> list[Path]:
     """Write the report in one format under ``out_dir``; returns the files written.
+
+    ``assets_dir`` is the node_modules folder the html page takes ECharts from (default: found as for maps).
 
     Files are rendered into a scratch folder beside them and moved into place only when all are complete, so a
     failure half-way (a full disk, a bad value) leaves no half-written report and no stray folder behind.
@@ -86,7 +117,7 @@ def write_report(report: Report, fmt: str, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         with tempfile.TemporaryDirectory(prefix=".report-", dir=out_dir) as scratch:
-            files = _render(report, fmt, Path(scratch))
+            files = _render(report, fmt, Path(scratch), assets_dir)
             return [f.replace(out_dir / f.name) for f in files]
     except BaseException:
         if created and not any(out_dir.iterdir()):
@@ -94,7 +125,7 @@ def write_report(report: Report, fmt: str, out_dir: Path) -> list[Path]:
         raise
 
 
-def _render(report: Report, fmt: str, out_dir: Path) -> list[Path]:
+def _render(report: Report, fmt: str, out_dir: Path, assets_dir: Path | None) -> list[Path]:
     stem = f"gap_report_{report.scenario}"
     if fmt == "xlsx":
         from geoplan.reports.xlsx import write_xlsx
@@ -103,7 +134,7 @@ def _render(report: Report, fmt: str, out_dir: Path) -> list[Path]:
     if fmt == "html":
         from geoplan.reports.html import write_html
 
-        return [write_html(report, out_dir / f"{stem}.html")]
+        return [write_html(report, out_dir / f"{stem}.html", assets_dir)]
     if fmt == "md":
         from geoplan.reports.markdown import write_markdown
 

@@ -1,98 +1,198 @@
-"""Static charts and small theme maps (matplotlib, Agg) embedded in the html report as base64 PNG."""
+"""The html report's charts and small theme maps as Apache ECharts options (plain data, drawn in the browser).
+
+The server only computes numbers; the reader's browser draws the text with the reader's fonts, so Chinese labels
+show wherever the report is opened, whatever fonts the server has, and a 300-village report costs no image
+rendering.  Every option here is JSON-ready (no functions): ``geoplan/reports/static/report.js`` adds the few
+callbacks (tooltips) when it draws them.
+"""
 
 from __future__ import annotations
 
-import base64
-import io
 import math
+from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from geoplan.reports.build import Report
+from geoplan.reports.tables import township_value
 
-from geoplan.reports.build import Report  # noqa: E402
-from geoplan.reports.tables import township_value  # noqa: E402
+#: Colours shared with the map legends: baseline dark blue, plan light blue, covered green, uncovered red.
+BASELINE, PLAN, COVERED, UNCOVERED = "#1565c0", "#90caf9", "#4caf50", "#e53935"
+#: Villages with nothing assessed in a theme (the same grey as 未评估 cells in the tables).
+NOT_ASSESSED = "#e7e6e6"
+#: Score colours of the theme maps, 0 → 100 (red → amber → green, as RdYlGn).
+SCORE_COLOURS = ["#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850"]
+FONT = '"WenQuanYi Micro Hei","Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif'
+#: Villages on one screen of a bar chart; more get a zoom slider.
+BARS_PER_SCREEN = 30
+#: Outline simplification of the theme maps' villages, in degrees (~10 m: invisible at 320 px per county).
+SIMPLIFY_DEG = 1e-4
+#: Uncovered units drawn per theme map: a county has tens of thousands, the dots saturate long before.
+MAX_POINTS = 5000
 
-plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans"]
-plt.rcParams["axes.unicode_minus"] = False
-
-
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def coverage_bars(report: Report, key: str) -> str:
-    """Stacked covered / uncovered households per village for one indicator."""
-    t = report.result.indicator_table(key)
-    fig, ax = plt.subplots(figsize=(7, 3))
-    ax.bar(t["village_name"], t["covered"].fillna(0), color="#4caf50", label=report.t("已覆盖", "covered"))
-    ax.bar(t["village_name"], t["uncovered"].fillna(0), bottom=t["covered"].fillna(0), color="#e53935",
-           label=report.t("未覆盖", "uncovered"))  # fmt: skip
-    ind = report.standards.indicator(key)
-    ax.set_title(ind.name(report.lang))
-    ax.set_ylabel(ind.gap_unit if ind.gap_unit in ("座",) else report.t("户", "households"))
-    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # whole 户 / 座, never 0.2 of one
-    ax.tick_params(axis="x", rotation=45, labelsize=8)
-    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
-    ax.legend(fontsize=8)
-    return _png(fig)
+Option = dict[str, Any]
 
 
-def target_progress(report: Report) -> str:
-    """Township value against target for every share indicator (baseline and plan)."""
+def _num(x: float | None, digits: int = 4) -> float | None:
+    """A JSON number, or None (drawn as a gap, never as 0) for a missing value."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), digits)
+
+
+def _base(title: str) -> Option:
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
+        "textStyle": {"fontFamily": FONT},
+        "tooltip": {},
+        "animation": False,
+    }
+
+
+def target_progress(report: Report) -> Option:
+    """Township value against target for every share indicator, baseline and plan (values 0–1)."""
     inds = [i for i in report.standards.indicators if i.unit == "%"]
     names = [i.name(report.lang) for i in inds]
-    base = [township_value(report.baseline.indicator_table(i.key), "%") for i in inds]
-    plan = [township_value(report.plan.indicator_table(i.key), "%") for i in inds]
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(inds) + 1))
-    y = range(len(inds))
-    ax.barh([k + 0.2 for k in y], [p or 0 for p in plan], height=0.4, color="#90caf9", label=report.t("规划", "plan"))
-    ax.barh([k - 0.2 for k in y], [b or 0 for b in base], height=0.4, color="#1565c0",
-            label=report.t("现状", "baseline"))  # fmt: skip
-    ax.scatter([i.target for i in inds], list(y), marker="|", s=300, color="black", label=report.t("目标", "target"))
-    ax.set_yticks(list(y), names, fontsize=8)
-    ax.set_xlim(0, 1.05)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    # below the axes: inside, it hid the bars of the first indicators
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=3, frameon=False)
-    return _png(fig)
+    base = [_num(township_value(report.rows(i.key, "baseline"), "%")) for i in inds]
+    plan = [_num(township_value(report.rows(i.key, "plan"), "%")) for i in inds]
+    opt = _base(report.t("全乡指标与目标", "Township indicators against target"))
+    opt.update(
+        {
+            "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+            "legend": {"bottom": 0},
+            "grid": {"left": 8, "right": 24, "top": 36, "bottom": 36, "containLabel": True},
+            "xAxis": {"type": "value", "min": 0, "max": 1, "axisLabel": {"formatter": "percent"}},
+            "yAxis": {"type": "category", "inverse": True, "data": names},
+            "series": [
+                {"name": report.t("现状", "baseline"), "type": "bar", "data": base, "itemStyle": {"color": BASELINE}},
+                {"name": report.t("规划", "plan"), "type": "bar", "data": plan, "itemStyle": {"color": PLAN}},
+                {
+                    "name": report.t("目标", "target"),
+                    "type": "scatter",
+                    "symbol": "rect",
+                    "symbolSize": [3, 16],
+                    "itemStyle": {"color": "#000"},
+                    "data": [float(i.target) for i in inds],
+                },
+            ],
+        }
+    )
+    return opt
 
 
-def theme_map(report: Report, theme: str) -> str:
-    """Villages coloured by the theme's mean score; uncovered units of the theme's indicators in red."""
-    import geopandas as gpd
+def coverage_bars(report: Report, key: str) -> Option:
+    """Stacked covered / uncovered households (or 座) per village for one indicator; missing values stay gaps."""
+    t = report.rows(key)
+    ind = report.standards.indicator(key)
+    unit = ind.gap_unit if ind.gap_unit == "座" else report.t("户", "households")
+    opt = _base(ind.name(report.lang))
+    opt.update(
+        {
+            "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+            "legend": {"top": 26},
+            "grid": {"left": 8, "right": 16, "top": 64, "bottom": 8, "containLabel": True},
+            "xAxis": {"type": "category", "data": [str(n) for n in t["village_name"]],
+                      "axisLabel": {"rotate": 45, "fontSize": 10, "interval": 0}},  # fmt: skip
+            "yAxis": {"type": "value", "name": unit, "minInterval": 1},  # whole 户 / 座, never 0.2 of one
+            "series": [
+                {"name": report.t("已覆盖", "covered"), "type": "bar", "stack": "hh",
+                 "data": [_num(x, 2) for x in t["covered"]], "itemStyle": {"color": COVERED}},
+                {"name": report.t("未覆盖", "uncovered"), "type": "bar", "stack": "hh",
+                 "data": [_num(x, 2) for x in t["uncovered"]], "itemStyle": {"color": UNCOVERED}},
+            ],
+        }
+    )  # fmt: skip
+    if len(t) > BARS_PER_SCREEN:
+        opt["dataZoom"] = [{"type": "slider", "start": 0, "end": 100 * BARS_PER_SCREEN / len(t), "bottom": 4}]
+        opt["grid"]["bottom"] = 40
+    return opt
 
-    r = report.result
+
+def village_shapes(report: Report) -> dict[str, Any]:
+    """The villages as a small GeoJSON for ECharts' ``registerMap`` (outlines simplified, ~1 m coordinates).
+
+    Each feature is named by its code (names repeat across a county); ``village`` carries the display name.
+    """
     villages = report.frames["villages"]
-    scores = r.indicators[r.indicators["theme"] == theme].groupby("village_code")["score"].mean()
-    v = gpd.GeoDataFrame(villages[["code"]].copy(), geometry=villages.geometry, crs=villages.crs)
-    v["score"] = v["code"].map(scores)
-    fig, ax = plt.subplots(figsize=(4, 4))
-    v.plot(ax=ax, column="score", cmap="RdYlGn", vmin=0, vmax=100, edgecolor="#444", linewidth=0.6,
-           missing_kwds={"color": "#eeeeee"})  # fmt: skip
+    geoms = shapely.simplify(np.asarray(villages.geometry.values), SIMPLIFY_DEG, preserve_topology=True)
+    geoms = shapely.set_precision(geoms, 1e-5)
+    features = []
+    for code, name, geom in zip(villages["code"], villages["name"], geoms, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": str(code), "village": str(name)},
+                "geometry": shapely.geometry.mapping(geom),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _aspect(report: Report) -> float:
+    """Horizontal scale of lon/lat degrees at the villages' latitude, so the map is not stretched."""
+    b = report.frames["villages"].total_bounds
+    lat = (b[1] + b[3]) / 2 if np.isfinite(b).all() else 0.0
+    return round(max(0.1, math.cos(math.radians(lat))), 4)
+
+
+def theme_map(report: Report, theme: str) -> Option:
+    """Villages coloured by the theme's mean score (grey: nothing assessed) and the theme's uncovered units in red.
+
+    Draws on the map ``villages`` registered from :func:`village_shapes`.
+    """
+    r = report.result
+    means = report.theme_means()
+    scores = means[theme] if theme in means.columns else pd.Series(dtype=float)
+    names = dict(zip(report.frames["villages"]["code"], report.frames["villages"]["name"], strict=False))
+    data = [
+        {"name": str(code), "value": round(float(s), 2), "village": str(names.get(code, code))}
+        for code, s in scores.items()
+        if not math.isnan(s)
+    ]
     keys = [i.key for i in report.standards.indicators if i.theme == theme]
     unc = r.uncovered[r.uncovered["indicator"].isin(keys)]
-    if len(unc):
-        unc.plot(ax=ax, color="#d32f2f", markersize=6)
-    ax.set_title(report.theme_name(theme), fontsize=10)
-    ax.set_axis_off()
-    # without a key the colours mean nothing to a reader: score scale, red dots, grey villages
-    bar = fig.colorbar(plt.cm.ScalarMappable(norm=plt.Normalize(0, 100), cmap="RdYlGn"), ax=ax, shrink=0.6, pad=0.02)
-    bar.set_label(report.t("专题平均得分", "mean theme score"), fontsize=8)
-    bar.ax.tick_params(labelsize=7)
-    handles = [
-        Line2D([], [], marker="o", linestyle="", color="#d32f2f", markersize=4, label=report.t("未覆盖", "uncovered")),
-        Patch(facecolor="#eeeeee", edgecolor="#444", label=report.t("未评估", "not assessed")),
-    ]
-    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
-    return _png(fig)
+    pts = unc.geometry.head(MAX_POINTS)
+    points = np.round(np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]), 5).tolist() if len(pts) else []
+    opt = _base(report.theme_name(theme))
+    opt.update(
+        {
+            "tooltip": {"trigger": "item"},
+            "geo": {
+                "map": "villages",
+                "roam": True,
+                "aspectScale": _aspect(report),
+                "top": 56,
+                "bottom": 48,
+                "itemStyle": {"areaColor": NOT_ASSESSED, "borderColor": "#444", "borderWidth": 0.6},
+                "emphasis": {"label": {"show": False}},
+            },
+            "visualMap": {
+                "type": "continuous",
+                "min": 0,
+                "max": 100,
+                "seriesIndex": 0,
+                "orient": "horizontal",
+                "left": "center",
+                "bottom": 0,
+                "itemHeight": 120,
+                "text": ["100", report.t("专题平均得分 0", "mean theme score 0")],
+                "inRange": {"color": SCORE_COLOURS},
+            },
+            "legend": {"top": 28, "left": 4, "data": [report.t("未覆盖", "uncovered")]},
+            "graphic": [{"type": "text", "right": 4, "top": 30, "style": {
+                "text": report.t("灰色：未评估", "grey: not assessed"), "fontSize": 11, "fill": "#666"}}],
+            "series": [
+                {"name": report.theme_name(theme), "type": "map", "geoIndex": 0, "data": data},
+                {"name": report.t("未覆盖", "uncovered"), "type": "scatter", "coordinateSystem": "geo",
+                 "symbolSize": 4, "large": len(points) > 2000, "itemStyle": {"color": "#d32f2f"}, "data": points},
+            ],
+        }
+    )  # fmt: skip
+    return opt
 
 
 #: Villages drawn as radars in the html report: the lowest composite scores first (a county has thousands).
@@ -101,32 +201,36 @@ RADAR_VILLAGES = 12
 
 def theme_scores(report: Report, code: str, scenario: str) -> dict[str, float]:
     """Mean score (0–100) of a village's assessed indicators per theme, in the standards' theme order (NaN: none)."""
-    result = report.plan if scenario == "plan" else report.baseline
-    t = result.indicators[result.indicators["village_code"] == code]
-    means = t.groupby("theme")["score"].mean()
-    return {theme: float(means.get(theme, math.nan)) for theme in report.themes()}
+    means = report.theme_means(scenario)
+    row = means.loc[code] if code in means.index else pd.Series(dtype=float)
+    return {theme: float(row.get(theme, math.nan)) for theme in report.themes()}
 
 
-def village_radar(report: Report, code: str) -> str:
+def village_radar(report: Report, code: str) -> Option:
     """One village's theme scores as a radar, baseline and plan; a theme with nothing assessed sits at 0, marked —."""
     themes = report.themes()
     base, plan = theme_scores(report, code, "baseline"), theme_scores(report, code, "plan")
-    angles = np.linspace(0, 2 * np.pi, len(themes), endpoint=False)
-    closed = np.concatenate([angles, angles[:1]])
-    fig, ax = plt.subplots(figsize=(3.2, 3.2), subplot_kw={"projection": "polar"})
-    series = ((plan, "#90caf9", report.t("规划", "plan")), (base, "#1565c0", report.t("现状", "baseline")))
-    for scores, colour, label in series:
-        values = [0.0 if math.isnan(scores[th]) else scores[th] for th in themes]
-        ax.plot(closed, values + values[:1], color=colour, linewidth=1.5, label=label)
-        ax.fill(closed, values + values[:1], color=colour, alpha=0.25)
-    labels = [report.theme_name(th) + ("" if not math.isnan(base[th]) else " —") for th in themes]
-    ax.set_xticks(angles, labels, fontsize=7)
-    ax.set_ylim(0, 100)
-    ax.set_yticks([50, 100], ["50", "100"], fontsize=6)
     names = dict(zip(report.result.villages["village_code"], report.result.villages["village_name"], strict=False))
-    ax.set_title(str(names.get(code) or code), fontsize=9)
-    ax.legend(fontsize=6, loc="lower right", bbox_to_anchor=(1.25, -0.1))
-    return _png(fig)
+    labels = [report.theme_name(th) + ("" if not math.isnan(base[th]) else " —") for th in themes]
+
+    def values(scores: dict[str, float]) -> list[float]:
+        return [0.0 if math.isnan(scores[th]) else round(scores[th], 2) for th in themes]
+
+    opt = _base(str(names.get(code) or code))
+    opt.update(
+        {
+            "legend": {"bottom": 0},
+            "radar": {"indicator": [{"name": n, "max": 100} for n in labels], "radius": "58%",
+                      "center": ["50%", "54%"], "axisName": {"fontSize": 10, "color": "#333"}},
+            "series": [{"type": "radar", "data": [
+                {"name": report.t("现状", "baseline"), "value": values(base),
+                 "itemStyle": {"color": BASELINE}, "areaStyle": {"opacity": 0.25}},
+                {"name": report.t("规划", "plan"), "value": values(plan),
+                 "itemStyle": {"color": PLAN}, "areaStyle": {"opacity": 0.25}},
+            ]}],
+        }
+    )  # fmt: skip
+    return opt
 
 
 def radar_villages(report: Report, limit: int = RADAR_VILLAGES) -> list[str]:

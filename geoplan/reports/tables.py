@@ -38,14 +38,13 @@ def theme_table(report: Report, theme: str) -> tuple[pd.DataFrame, pd.DataFrame]
     Returns the display table and a same-shaped frame of status keys (for colouring cells).
     """
     r = report.result
-    t = r.indicators[r.indicators["theme"] == theme]
     villages = r.villages[["village_code", "village_name"]]
     table = pd.DataFrame({report.t("行政村", "Village"): villages["village_name"].to_numpy()})
     status = pd.DataFrame(index=table.index)
     for ind in report.standards.indicators:
         if ind.theme != theme:
             continue
-        rows = t[t["indicator"] == ind.key].set_index("village_code").reindex(villages["village_code"])
+        rows = report.rows(ind.key).set_index("village_code").reindex(villages["village_code"])
         name = ind.name(report.lang)
         unit = "%" if ind.unit == "%" else ind.gap_unit
         table[f"{name} {report.t('现值', 'value')}({unit})"] = [value(x, ind.unit) for x in rows["value"]]
@@ -92,13 +91,12 @@ def township_value(rows: pd.DataFrame, unit: str) -> float | None:
 
 def delta_table(report: Report) -> pd.DataFrame:
     """Township-level Δ per indicator: baseline vs plan, and households newly covered."""
-    d = report.delta.villages
-    b, p = report.baseline.indicators, report.plan.indicators
+    newly_by = report.delta.villages.groupby("indicator")["newly_covered_households"].sum()
     rows = []
     for ind in report.standards.indicators:
-        bi, pi = b[b["indicator"] == ind.key], p[p["indicator"] == ind.key]
-        bv, pv = township_value(bi, ind.unit), township_value(pi, ind.unit)
-        newly = d.loc[d["indicator"] == ind.key, "newly_covered_households"].sum()
+        bv = township_value(report.rows(ind.key, "baseline"), ind.unit)
+        pv = township_value(report.rows(ind.key, "plan"), ind.unit)
+        newly = newly_by.get(ind.key, 0)
         rows.append(
             {
                 report.t("指标", "Indicator"): ind.name(report.lang),

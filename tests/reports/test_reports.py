@@ -83,6 +83,20 @@ def test_unknown_format(report, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+#: Coloured (not white, not transparent) pixels of a chart's canvas: > 0 once ECharts has drawn it.
+PAINTED = """el => {
+  const c = el.querySelector('canvas');
+  if (!c) return 0;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) n++;
+  return n;
+}"""
+#: The titles ECharts drew, read back from each chart instance.
+CHART_TITLES = """() => Array.from(document.querySelectorAll('[data-chart]'))
+  .map(el => echarts.getInstanceByDom(el).getOption().title[0].text)"""
+
+
 @pytest.mark.browser
 def test_html_renders_in_chromium(report, tmp_path):
     if not Path("/usr/bin/chromium").exists():
@@ -102,6 +116,8 @@ def test_html_renders_in_chromium(report, tmp_path):
         page = browser.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
         page.goto(path.as_uri())
         assert page.locator("h1").inner_text() == "乡村基础设施短板分析报告"
         assert page.locator("section.theme").count() == len(report.themes())
@@ -110,13 +126,20 @@ def test_html_renders_in_chromium(report, tmp_path):
         appendix = page.locator("#appendix").inner_text()
         assert "T/CHES 18-2018" in appendix and "可信度" in appendix  # provenance of each indicator
         assert "新增覆盖(户)" in page.locator("#plan").inner_text()
-        images = page.locator("img")
-        assert images.count() > 5
-        assert all(images.nth(i).evaluate("i => i.naturalWidth > 0") for i in range(images.count()))
+        # every chart and theme map drawn by ECharts on a canvas that is not blank, with its Chinese title
+        charts = page.locator("[data-chart]")
+        assert charts.count() > 5
+        page.wait_for_function("document.querySelectorAll('[data-chart]:not([data-drawn])').length === 0")
+        for i in range(charts.count()):
+            assert charts.nth(i).evaluate(PAINTED) > 100
+        titles = page.evaluate(CHART_TITLES)
+        assert "全乡指标与目标" in titles and "自来水普及率" in titles and "水利供水" in titles
+        assert page.evaluate("document.fonts.check('13px sans-serif', '乡村')")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "gap_report.png"), full_page=True)
         browser.close()
     assert errors == []
+    assert all(url.startswith("file://") for url in requests), requests  # nothing fetched from anywhere
     shutil.copy(path, ARTIFACTS / "gap_report.html")
 
 

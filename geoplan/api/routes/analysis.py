@@ -127,7 +127,7 @@ async def gaps(request: Request, store: StoreDep, settings: SettingsDep, _: Read
 @router.get("/reports/gaps")
 async def gap_report(request: Request, store: StoreDep, settings: SettingsDep, _: ReaderDep) -> Response:
     """The gap report as a download: xlsx, html, csv (the indicator table), json or md."""
-    # Imported on first use: the report renderers pull in matplotlib and openpyxl, which the map/feature API
+    # Imported on first use: the report renderers pull in openpyxl and jinja2, which the map/feature API
     # does not need at start-up.
     from geoplan.reports.build import build_report, write_report
 
