@@ -1,4 +1,8 @@
-"""Bearer tokens: planners write, viewers read (when reads need a token at all).
+"""Tokens: planners write, viewers read (when reads need a token at all).
+
+A token travels as ``Authorization: Bearer <token>`` or, for clients whose login dialog only knows user and
+password (QGIS's auth manager, GDAL's ``GDAL_HTTP_USERPWD``), as HTTP Basic with the token's name as user and the
+token as password — the same digest check and the same roles either way.
 
 Tokens come from configuration — ``GEOPLAN_TOKENS="planner:alice:secret,viewer:bob:secret2"`` and/or a TOML file
 (``GEOPLAN_TOKENS_FILE``) with ``[[tokens]]`` entries holding ``name``, ``role`` and either ``sha256`` (preferred:
@@ -9,6 +13,8 @@ nor how much of a digest did.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import tomllib
@@ -100,20 +106,55 @@ def _challenge(error: str | None = None) -> dict[str, str]:
     return {"WWW-Authenticate": value}
 
 
+def _malformed() -> ApiProblem:
+    return ApiProblem(
+        401,
+        "Unauthorized",
+        "use 'Authorization: Bearer <token>' or HTTP Basic with the token's name and the token as password",
+        headers=_challenge("invalid_request"),
+    )
+
+
+def _basic_credentials(encoded: str) -> tuple[str, str]:
+    """User and password of an HTTP Basic credential (RFC 7617); 401 when it is not one."""
+    try:
+        user, sep, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise _malformed() from None
+    if not sep or not password:
+        raise _malformed()
+    return user, password
+
+
 def principal_from(request: Request) -> Principal | None:
     """The request's principal; None without an Authorization header; 401 for a token nobody issued."""
     header = request.headers.get("authorization")
     if not header:
         return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiProblem(
-            401, "Unauthorized", "use 'Authorization: Bearer <token>'", headers=_challenge("invalid_request")
-        )
-    principal = request.app.state.tokens.identify(token.strip())
-    if principal is None:
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    if not credential or scheme.lower() not in ("bearer", "basic"):
+        raise _malformed()
+    user = None
+    if scheme.lower() == "basic":
+        user, credential = _basic_credentials(credential)
+    principal = request.app.state.tokens.identify(credential)
+    # Basic names the user too: the token must be that user's (an empty user name is taken as "any").
+    if principal is None or (user and not hmac.compare_digest(user.encode(), principal.name.encode())):
         raise ApiProblem(401, "Unauthorized", "unknown or revoked token", headers=_challenge("invalid_token"))
     return principal
+
+
+def allowed_methods(request: Request, *, collection: bool) -> list[str]:
+    """The HTTP methods this caller may use on items (``collection``) or one item: what OPTIONS answers in Allow.
+
+    QGIS (≥ 3.32) enables editing of an OGC API layer only when Allow lists the write methods (Part 4).
+    """
+    principal = principal_from(request)
+    methods = ["GET", "OPTIONS"]
+    if principal is not None and principal.may("write"):
+        methods += ["POST"] if collection else ["PUT", "PATCH", "DELETE"]
+    return methods
 
 
 def require(request: Request, action: str) -> Principal | None:

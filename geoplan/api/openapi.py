@@ -262,6 +262,19 @@ def _shared_schemas() -> dict[str, dict[str, Any]]:
     return schemas
 
 
+def _options(summary: str, *params: dict[str, Any]) -> dict[str, Any]:
+    """OPTIONS on items: QGIS ≥ 3.32 reads Allow to decide whether a layer is editable (Part 4)."""
+    allow = {"description": "e.g. 'GET, OPTIONS, POST' for a planner", "schema": {"type": "string"}}
+    return {
+        "summary": summary,
+        "parameters": list(params),
+        "responses": {
+            "204": {"description": "No content; see Allow", "headers": {"Allow": allow}},
+            **_problems(401, 404),
+        },
+    }
+
+
 def _json_or_html(schema_ref: str, media: str = JSON) -> dict[str, Any]:
     return {
         media: {"schema": {"$ref": REF + schema_ref}},
@@ -277,7 +290,7 @@ def openapi_document(
     ``extra_paths`` are path items other routers declare (see ``openapi_paths`` in :mod:`geoplan.api.app`).
     """
     read_auth = (401, 403) if settings.read_requires_token else ()
-    write_security = [{"bearerAuth": []}]
+    write_security = [{"bearerAuth": []}, {"basicAuth": []}]
     read_security = write_security if settings.read_requires_token else []
 
     def get(summary: str, params: list[dict[str, Any]], content: dict[str, Any], *errors: int) -> dict[str, Any]:
@@ -354,6 +367,7 @@ def openapi_document(
         items_get["responses"]["200"]["headers"] = crs_header
         paths[f"{url}/items"] = {
             "get": items_get,
+            "options": _options(f"{spec.zh} {spec.en}: methods this caller may use on the features (Allow)"),
             "post": {
                 "summary": f"{spec.zh} {spec.en}: add a feature",
                 "security": write_security,
@@ -379,6 +393,7 @@ def openapi_document(
         item_get["responses"]["200"]["headers"] = etag_header | crs_header
         paths[f"{url}/items/{{featureId}}"] = {
             "get": item_get,
+            "options": _options(f"{spec.zh} {spec.en}: methods this caller may use on one feature (Allow)", fid),
             "put": {
                 "summary": f"{spec.zh} {spec.en}: replace a feature",
                 "security": write_security,
@@ -418,7 +433,14 @@ def openapi_document(
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "basicAuth": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "the token's name as user name and the token as password (QGIS, GDAL)",
+                },
+            },
         },
         "x-storage-crs": CRS84,
     }

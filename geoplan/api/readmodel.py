@@ -59,6 +59,18 @@ class LayerIndex:
         return self.table.geometry.values._data  # type: ignore[attr-defined]
 
 
+def complete(spec: LayerSpec, feature: dict[str, Any]) -> dict[str, Any]:
+    """The feature with every catalogue property present, null when unset, in catalogue order.
+
+    GDAL and QGIS infer a layer's fields from the first page of features: a property that first appears on
+    feature 46 would otherwise never become a column in the client.  The file keeps only what is set.
+    """
+    props = feature.get("properties") or {}
+    full = {name: props.get(name) for name in spec.field_names}
+    full.update(props)  # anything stored beyond the catalogue (none after validation) is not hidden
+    return {**feature, "properties": full}
+
+
 def build_index(snap: LayerSnapshot) -> LayerIndex:
     """Parse and index one snapshot (done once per file version)."""
     spec = snap.spec
@@ -81,7 +93,7 @@ def build_index(snap: LayerSnapshot) -> LayerIndex:
         signature=snap.signature,
         features=feats,
         position=snap.index,
-        encoded=[orjson.dumps(f) for f in feats],
+        encoded=[orjson.dumps(complete(spec, f)) for f in feats],
         table=table,
         tree=shapely.STRtree(geoms),
         bounds=bounds,

@@ -139,7 +139,7 @@ class LiveServer:
         self._wait()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # generous: CI machines can be busy
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"uvicorn exited: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
@@ -149,7 +149,7 @@ class LiveServer:
             except httpx.TransportError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("uvicorn did not start within 30 s")
+        raise RuntimeError("uvicorn did not start within 90 s")
 
     def stop(self) -> None:
         self.proc.terminate()

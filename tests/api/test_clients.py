@@ -128,3 +128,14 @@ def test_geopandas_reads_an_items_url(live_grid: LiveServer, grid_dir: Path) -> 
     assert len(frame) == LayerStore(grid_dir).count("settlements")
     assert set(frame["name"]) == {f"组{i}-{j}" for i in (1, 2, 3) for j in (1, 2)}
     assert frame.crs.to_epsg() == 4326
+
+
+def test_gdal_sees_every_catalogue_field_even_when_the_first_page_leaves_it_unset(
+    live_grid: LiveServer, grid_dir: Path
+) -> None:
+    store = LayerStore(grid_dir)
+    info = pyogrio.read_info(f"OAPIF:{live_grid.url}", layer="facilities", PAGE_SIZE=1)
+    first = store.features("facilities")[0]["properties"]
+    unset = [n for n in store.spec("facilities").field_names if first.get(n) is None]
+    assert unset  # the first feature really leaves fields unset
+    assert set(store.spec("facilities").field_names) <= set(info["fields"])

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from geoplan.api.auth import allowed_methods
 from geoplan.api.body import json_body
 from geoplan.api.cql import Deadline
 from geoplan.api.crs import CRS84, geometry_to_crs84, parse_crs, transform_geometry
@@ -19,7 +20,7 @@ from geoplan.api.formats import GEOJSON, HTML, JSON, Lang, base_url, json_respon
 from geoplan.api.html import render
 from geoplan.api.items_query import parse_items_query, reject_unknown, run_query, single
 from geoplan.api.problems import ApiProblem, bad_request
-from geoplan.api.readmodel import LayerIndex
+from geoplan.api.readmodel import LayerIndex, complete
 from geoplan.config import Settings
 from geoplan.errors import FeatureNotFound
 from geoplan.layers import Catalogue, LayerSpec, LayerStore
@@ -90,7 +91,7 @@ def _encoded(index: LayerIndex, rows: Any, crs: str) -> list[bytes]:
         return [index.encoded[i] for i in rows]
     out = []
     for i in rows:
-        feature = index.features[i]
+        feature = complete(index.spec, index.features[i])
         out.append(orjson.dumps({**feature, "geometry": transform_geometry(feature["geometry"], crs)}))
     return out
 
@@ -162,7 +163,7 @@ def _feature_response(
 ) -> Response:
     base = base_url(request)
     url = f"{base}/collections/{layer}/items/{feature['id']}"
-    out = dict(feature)
+    out = complete(request.app.state.store.spec(layer), feature)
     if crs != CRS84:
         out["geometry"] = transform_geometry(feature["geometry"], crs)
     out["links"] = [
@@ -294,6 +295,26 @@ async def delete_item(
     if_match = _guarded_write(request, settings, store, layer, feature_id)
     await _run(store.delete, layer, feature_id, if_match=if_match, actor=who.name)
     return Response(status_code=204)
+
+
+def _options(request: Request, *, collection: bool) -> Response:
+    reject_unknown(request.query_params, ())
+    return Response(status_code=204, headers={"Allow": ", ".join(allowed_methods(request, collection=collection))})
+
+
+@router.options("/collections/{layer}/items")
+def items_options(layer: str, request: Request, store: StoreDep) -> Response:
+    """The methods this caller may use on the layer's items (Allow): GET for readers, POST too for planners."""
+    store.spec(layer)
+    return _options(request, collection=True)
+
+
+@router.options("/collections/{layer}/items/{feature_id}")
+def item_options(layer: str, feature_id: str, request: Request, readmodel: ReadModelDep) -> Response:
+    """The methods this caller may use on one feature (Allow): GET for readers, PUT/PATCH/DELETE for planners."""
+    if feature_id not in readmodel.index(layer).position:
+        raise FeatureNotFound(layer, feature_id)
+    return _options(request, collection=False)
 
 
 async def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import orjson
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import LineString, Point, Polygon, mapping
 
 from geoplan.layers import LayerStore
-from tests.api.conftest import PLANNER, VIEWER, feature, grid_box, layer_bytes, lonlat
+from tests.api.conftest import PLANNER, PLANNER_TOKEN, VIEWER, VIEWER_TOKEN, feature, grid_box, layer_bytes, lonlat
 
 GEOJSON = "application/geo+json"
 PROBLEM = "application/problem+json"
@@ -379,7 +380,7 @@ def test_if_match_compares_strongly_and_accepts_a_list(client: TestClient, grid_
     assert r.status_code == 200 and r.headers["etag"] == '"3"'
 
 
-def test_patch_is_a_json_merge_patch(client: TestClient) -> None:
+def test_patch_is_a_json_merge_patch(client: TestClient, grid_dir: Path) -> None:
     r = client.patch(
         "/collections/roads/items/road-1",
         content=orjson.dumps({"properties": {"surface": "gravel", "year": None}}),
@@ -387,7 +388,9 @@ def test_patch_is_a_json_merge_patch(client: TestClient) -> None:
     )
     assert r.status_code == 200, r.text
     props = r.json()["properties"]
-    assert props["surface"] == "gravel" and "year" not in props and props["name"] == "路1"
+    # null removes the property: the file no longer holds it, responses show it as null like every unset field
+    assert props["surface"] == "gravel" and props["year"] is None and props["name"] == "路1"
+    assert "year" not in LayerStore(grid_dir).get("roads", "road-1")["properties"]
     assert r.headers["etag"] == '"2"'
     r = client.patch("/collections/roads/items/road-1", json={"properties": {"surface": "tarmac"}}, headers=PLANNER)
     assert r.status_code == 422
@@ -427,3 +430,94 @@ def test_read_model_sees_writes_made_by_another_process(client: TestClient, grid
     assert client.get("/collections/roads/items").json()["numberMatched"] == 4
     LayerStore(grid_dir).delete("roads", "road-1", actor="other-process")  # a separate store = another writer
     assert ids(client.get("/collections/roads/items")) == ["road-2", "road-3", "road-4"]
+
+
+def test_every_catalogue_property_is_present_on_every_feature(client: TestClient, grid_dir: Path) -> None:
+    """GDAL/QGIS take a layer's fields from the first page: unset properties must be there, as null."""
+    spec = LayerStore(grid_dir).spec("facilities")
+    body = client.get("/collections/facilities/items", params={"limit": 1}).json()
+    props = body["features"][0]["properties"]
+    assert list(props) == list(spec.field_names)
+    stored = LayerStore(grid_dir).get("facilities", body["features"][0]["id"])["properties"]
+    for name in spec.field_names:
+        assert props[name] == stored.get(name)  # stored values kept, unset ones null
+    assert any(stored.get(n) is None for n in spec.field_names)  # the fixture really has unset fields
+    one = client.get(
+        f"/collections/facilities/items/{body['features'][0]['id']}",
+        params={"crs": "http://www.opengis.net/def/crs/EPSG/0/4490"},
+    ).json()
+    assert list(one["properties"]) == list(spec.field_names)
+
+
+@pytest.mark.parametrize(
+    ("headers", "on_items", "on_item"),
+    [
+        ({}, "GET, OPTIONS", "GET, OPTIONS"),
+        (VIEWER, "GET, OPTIONS", "GET, OPTIONS"),
+        (PLANNER, "GET, OPTIONS, POST", "GET, OPTIONS, PUT, PATCH, DELETE"),
+    ],
+)
+def test_options_allow_lists_what_the_caller_may_do(
+    client: TestClient, headers: dict[str, str], on_items: str, on_item: str
+) -> None:
+    r = client.options("/collections/roads/items", headers=headers)
+    assert r.status_code == 204 and r.headers["allow"] == on_items
+    r = client.options("/collections/roads/items/road-1", headers=headers)
+    assert r.status_code == 204 and r.headers["allow"] == on_item
+    assert client.options("/collections/roads/items/nope", headers=headers).status_code == 404
+    assert client.options("/collections/nope/items", headers=headers).status_code == 404
+    assert client.options("/collections/roads/items", headers={"Authorization": "Bearer forged"}).status_code == 401
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_qgis_edit_sequence_with_http_basic(client: TestClient, grid_dir: Path) -> None:
+    """What QGIS ≥ 3.32 sends with a Basic login: OPTIONS, then POST, PUT, DELETE — all with Basic credentials."""
+    alice = _basic("alice", PLANNER_TOKEN)
+    assert "POST" in client.options("/collections/roads/items", headers=alice).headers["allow"]
+    new = {
+        **feature(
+            LineString([(0, 100), (900, 100)]),
+            name="新路",
+            status="planned",
+            year=2027,
+            road_class="village",
+            surface="paved",
+        ),
+        "id": "road-q",
+    }
+    r = client.post("/collections/roads/items", json=new, headers=alice)
+    assert r.status_code == 201, r.text
+    assert "PUT" in client.options("/collections/roads/items/road-q", headers=alice).headers["allow"]
+    # QGIS sends every field, null where empty
+    full = {**r.json(), "properties": {**r.json()["properties"], "name": "新路（改）"}}
+    full.pop("links")
+    r = client.put("/collections/roads/items/road-q", json=full, headers={**alice, "If-Match": r.headers["etag"]})
+    assert r.status_code == 200, r.text
+    assert LayerStore(grid_dir).get("roads", "road-q")["properties"]["name"] == "新路（改）"
+    assert client.delete("/collections/roads/items/road-q", headers=alice).status_code == 204
+    assert "road-q" not in {f["id"] for f in LayerStore(grid_dir).features("roads")}
+    changes = LayerStore(grid_dir).changes()
+    assert {c.actor for c in changes[-3:]} == {"alice"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        (_basic("bob", VIEWER_TOKEN), 403),  # a viewer's token: known, but may not write
+        (_basic("bob", PLANNER_TOKEN), 401),  # alice's token under another name
+        (_basic("alice", "wrong"), 401),
+        ({"Authorization": "Basic not base64!"}, 401),
+        ({"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()}, 401),
+        ({"Authorization": "Digest abc"}, 401),
+    ],
+)
+def test_basic_credentials_are_checked_like_tokens(
+    client: TestClient, grid_dir: Path, headers: dict[str, str], status: int
+) -> None:
+    before = layer_bytes(grid_dir)
+    new = {**feature(LineString([(0, 100), (900, 100)]), name="新路", status="planned"), "id": "road-x"}
+    assert client.post("/collections/roads/items", json=new, headers=headers).status_code == status
+    assert layer_bytes(grid_dir) == before
