@@ -9,6 +9,12 @@ their wording is not part of the contract (only that a row is not assessed).
 Re-record (only when the inputs change on purpose)::
 
     .venv/bin/python -m tests.analysis.reference demo data/geojson tests/analysis/data/reference_demo.json.gz
+
+Counties too large for a JSON record (3,000 villages: millions of coverage rows) are recorded as one Parquet file
+per table in a directory, with the digest beside them, and compared table by table (same tolerance)::
+
+    .venv/bin/python -m tests.analysis.reference record-dir DATA_DIR OUT_DIR    # before a change, from main
+    .venv/bin/python -m tests.analysis.reference check-dir DATA_DIR OUT_DIR     # after it: exit 1 on a difference
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ import gzip
 import hashlib
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -62,20 +70,64 @@ def _rows(frame: pd.DataFrame, table: str) -> list[list[Any]]:
     return [[_cell(v) for v in row] for row in data.itertuples(index=False, name=None)]
 
 
-def run(data_dir: Path, years: tuple[int | None, ...]) -> dict[str, list[list[Any]]]:
-    """Every recorded table for ``data_dir``, keyed '<year>/<scenario>/<table>'."""
+def tables(data_dir: Path, years: tuple[int | None, ...]) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Every recorded table for ``data_dir`` (its recorded columns), keyed '<year>/<scenario>/<table>'."""
     frames = LayerStore(Path(data_dir)).frames()
     standards = load_standards()
-    out: dict[str, list[list[Any]]] = {}
     for year in years:
         base, plan = analyse(frames, standards, "baseline", year), analyse(frames, standards, "plan", year)
         for name, result in (("baseline", base), ("plan", plan)):
             for table in ("indicators", "villages", "coverage", "uncovered"):
-                out[f"{year}/{name}/{table}"] = _rows(getattr(result, table), table)
+                yield f"{year}/{name}/{table}", getattr(result, table)[list(COLUMNS[table])]
         delta = compare(base, plan, frames)
-        out[f"{year}/delta/delta_villages"] = _rows(delta.villages, "delta_villages")
-        out[f"{year}/delta/delta_projects"] = _rows(delta.projects, "delta_projects")
+        yield f"{year}/delta/delta_villages", delta.villages[list(COLUMNS["delta_villages"])]
+        yield f"{year}/delta/delta_projects", delta.projects[list(COLUMNS["delta_projects"])]
+
+
+def run(data_dir: Path, years: tuple[int | None, ...]) -> dict[str, list[list[Any]]]:
+    """Every recorded table for ``data_dir`` as rows, keyed '<year>/<scenario>/<table>'."""
+    return {key: _rows(frame, key.rsplit("/", 1)[1]) for key, frame in tables(data_dir, years)}
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Texts as plain objects (categoricals and string dtypes differ by implementation, not by answer)."""
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    for col in frame.columns:
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+            out[col] = values.astype(object).astype("string").to_numpy()
+        else:
+            out[col] = values.to_numpy(dtype=float, na_value=np.nan)
     return out
+
+
+def record_dir(data_dir: Path, out: Path, years: tuple[int | None, ...] = (None,)) -> None:
+    """Record every table as Parquet in ``out`` (for inputs too large for a JSON record)."""
+    out.mkdir(parents=True, exist_ok=True)
+    keys = []
+    for key, frame in tables(data_dir, years):
+        _plain(frame).to_parquet(out / (key.replace("/", "__") + ".parquet"), index=False)
+        keys.append(key)
+    (out / "record.json").write_bytes(orjson.dumps({"digest": digest(data_dir), "years": list(years), "keys": keys}))
+
+
+def check_dir(data_dir: Path, recorded: Path) -> list[str]:
+    """Differences between today's tables and a :func:`record_dir` record (empty when identical)."""
+    meta = orjson.loads((recorded / "record.json").read_bytes())
+    if digest(data_dir) != meta["digest"]:
+        return [f"{data_dir} is not the input the record was made from"]
+    problems = []
+    seen = []
+    for key, frame in tables(data_dir, tuple(meta["years"])):
+        seen.append(key)
+        want = pd.read_parquet(recorded / (key.replace("/", "__") + ".parquet"))
+        try:
+            pd.testing.assert_frame_equal(_plain(frame), want, check_exact=False, rtol=1e-9, atol=1e-9)
+        except AssertionError as exc:
+            problems.append(f"{key}: {exc}")
+    if seen != meta["keys"]:
+        problems.append(f"tables {seen} differ from the recorded {meta['keys']}")
+    return problems
 
 
 def record(data_dir: Path, out: Path, years: tuple[int | None, ...]) -> None:
@@ -89,4 +141,11 @@ def load(path: Path) -> dict[str, Any]:
 
 if __name__ == "__main__":
     _, _kind, data, target = sys.argv
-    record(Path(data), Path(target), (None, 2025) if _kind == "demo" else (None,))
+    if _kind == "record-dir":
+        record_dir(Path(data), Path(target))
+    elif _kind == "check-dir":
+        found = check_dir(Path(data), Path(target))
+        print("\n".join(found) or f"identical to the record in {target}")
+        sys.exit(1 if found else 0)
+    else:
+        record(Path(data), Path(target), (None, 2025) if _kind == "demo" else (None,))
