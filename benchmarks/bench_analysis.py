@@ -39,12 +39,13 @@ generate = mixed
 
 
 def run_geoplan(data: Path) -> int:
-    from geoplan.analysis import analyse, compare, load_standards
+    from geoplan.analysis import analyse, compare, load_standards, prepare
     from geoplan.layers import LayerStore
 
     frames = LayerStore(data).frames()
     s = load_standards()
-    base, plan = analyse(frames, s, "baseline"), analyse(frames, s, "plan")
+    prepared = prepare(frames)  # as the report does
+    base, plan = analyse(prepared, s, "baseline"), analyse(prepared, s, "plan")
     compare(base, plan, frames)
     return len(base.indicators) + len(plan.indicators)
 

@@ -36,6 +36,7 @@ from geoplan.errors import (
     VersionConflict,
     VersionNotFound,
 )
+from geoplan.layers import columnar
 from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeLog, ChangeRecord
 from geoplan.layers.files import encode_collection, read_collection, round_coords, staged_write
@@ -62,6 +63,14 @@ def utc_now() -> str:
 def new_change_id() -> str:
     """Sortable, unique change id: UTC time plus randomness."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3)
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -163,6 +172,7 @@ class LayerStore:
         self.catalogue = catalogue or default_catalogue()
         self.lock_timeout = lock_timeout
         self._cache: dict[str, LayerSnapshot] = {}
+        self._frames: dict[str, tuple[tuple[int, int, int], gpd.GeoDataFrame]] = {}
 
     # ---------------------------------------------------------------- paths
     def path(self, layer: str) -> Path:
@@ -211,7 +221,36 @@ class LayerStore:
         return self.snapshot(layer).features
 
     def frame(self, layer: str) -> gpd.GeoDataFrame:
-        return self.snapshot(layer).frame
+        """The layer as a GeoDataFrame (see :attr:`LayerSnapshot.frame`), read from its columnar copy when current.
+
+        A layer read only as a frame is not kept as features: parsing it into dicts for the frame alone costs
+        the memory the frame avoids (a county's footprints), so those dicts are dropped once the frame is made.
+        """
+        spec = self.catalogue.layer(layer)
+        path = self.path(layer)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return LayerSnapshot(spec, [], None, None).frame
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        held = self._frames.get(layer)
+        if held is not None and held[0] == sig:
+            return held[1]
+        version = columnar.file_version(path, st)
+        cache_dir = self._meta(*columnar.CACHE_DIR)
+        frame = columnar.load(cache_dir, layer, version)
+        if frame is None:
+            snap = self._cache.get(layer)
+            if snap is not None and snap.signature == sig:
+                frame = snap.frame
+            else:
+                data = read_collection(path)
+                frame = to_frame(data["features"], spec.field_names)
+                del data
+            if _signature(path) == sig:  # not replaced while we read it: the copy is of this version
+                columnar.save(cache_dir, layer, version, frame)
+        self._frames[layer] = (sig, frame)
+        return frame
 
     def frames(self) -> dict[str, gpd.GeoDataFrame]:
         """Every layer's GeoDataFrame, keyed by layer name (empty frames for layers without data)."""

@@ -9,7 +9,7 @@ from functools import cached_property
 import folium
 import geopandas as gpd
 
-from geoplan.analysis import AnalysisResult, analyse, load_standards
+from geoplan.analysis import AnalysisResult, analyse, load_standards, prepare
 from geoplan.config import Settings
 from geoplan.layers import LayerStore
 from geoplan.maps.gap import build_gap_map
@@ -34,7 +34,8 @@ class TownshipMaps:
     @cached_property
     def results(self) -> tuple[AnalysisResult, AnalysisResult]:
         standards = load_standards(self.settings.standards_path)
-        return analyse(self.frames, standards, "baseline"), analyse(self.frames, standards, "plan")
+        prepared = prepare(self.frames)  # once for both scenarios
+        return analyse(prepared, standards, "baseline"), analyse(prepared, standards, "plan")
 
     def _common(self) -> dict:
         return {

@@ -12,7 +12,7 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
-from geoplan.analysis import AnalysisResult, PlanDelta, Standards, analyse, compare, status_label
+from geoplan.analysis import AnalysisResult, PlanDelta, Standards, analyse, compare, prepare, status_label
 from geoplan.errors import GeoplanError
 from geoplan.layers import default_catalogue
 
@@ -96,8 +96,9 @@ def build_report(
     title: str | None = None,
 ) -> Report:
     """Analyse both scenarios (the plan delta is always part of the report) and bundle them for the renderers."""
-    baseline = analyse(frames, standards, "baseline", lang=lang)
-    plan = analyse(frames, standards, "plan", lang=lang)
+    prepared = prepare(frames)  # parsed, projected and indexed once for both scenarios
+    baseline = analyse(prepared, standards, "baseline", lang=lang)
+    plan = analyse(prepared, standards, "plan", lang=lang)
     delta = compare(baseline, plan, frames)
     default = "乡村基础设施短板分析报告" if lang == "zh" else "Village infrastructure gap report"
     return Report(baseline, plan, delta, scenario, lang, frames, title or default)

@@ -1,0 +1,84 @@
+"""A columnar copy of each layer (GeoParquet) beside its GeoJSON file, so whole-layer reads skip JSON parsing.
+
+The GeoJSON file stays the source of truth; the copy is a cache the store owns.  Parsing a 300,000-footprint
+layer builds a Python dict per feature and member (seconds, and a gigabyte of objects) only to turn them into
+columns again; reading the same columns from Parquet takes a fraction of that.
+
+A copy is named after the version of the file it was made from — the file's size, modification time and
+``last_change`` — so any write (by the store, another process, an editor, ``git checkout``) makes the old copy
+unreachable; the next whole-layer read rebuilds it.  A copy that cannot be written (read-only data directory,
+a column Parquet cannot hold) is simply not kept: reads then parse the GeoJSON, as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import orjson
+import pyarrow.parquet as pq
+import shapely
+
+WGS84 = "EPSG:4326"
+#: Where the copies live, inside the data directory's bookkeeping folder.
+CACHE_DIR = ("cache",)
+#: Bytes read from the start of a layer file to find its header members (the store writes them first).
+_HEAD_BYTES = 4096
+
+
+def file_version(path: Path, st: os.stat_result) -> str:
+    """The version of a layer file a copy is keyed by: size, mtime and the header's ``last_change``."""
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    change = b""
+    at = head.find(b'"features":[')
+    if at > 0:
+        try:
+            change = str(orjson.loads(head[:at] + b'"features":[]}').get("last_change") or "").encode()
+        except orjson.JSONDecodeError:
+            change = b""
+    digest = hashlib.sha1(change, usedforsecurity=False).hexdigest()[:12]
+    return f"{st.st_size}-{st.st_mtime_ns}-{digest}"
+
+
+def copy_path(cache_dir: Path, layer: str, version: str) -> Path:
+    return cache_dir / f"{layer}.{version}.parquet"
+
+
+def load(cache_dir: Path, layer: str, version: str) -> gpd.GeoDataFrame | None:
+    """The layer's frame from its copy of this version, None when there is none (or it cannot be read)."""
+    path = copy_path(cache_dir, layer, version)
+    if not path.exists():
+        return None
+    try:
+        table = pq.read_table(path)
+        geometry = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+        attrs = table.drop_columns(["geometry"]).to_pandas()
+    except Exception:  # noqa: BLE001 (a damaged cache is never an error: the GeoJSON is read instead)
+        return None
+    # The CRS is always the store's EPSG:4326; naming it here skips parsing the file's PROJJSON (slow).
+    return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
+
+
+def save(cache_dir: Path, layer: str, version: str, frame: gpd.GeoDataFrame) -> Path | None:
+    """Write the copy of this version atomically and remove older copies; None when it cannot be kept."""
+    target = copy_path(cache_dir, layer, version)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{layer}.", suffix=".tmp", dir=cache_dir)
+        os.close(fd)
+    except OSError:
+        return None
+    try:
+        frame.to_parquet(tmp, index=None)
+        os.replace(tmp, target)
+    except Exception:  # noqa: BLE001 (e.g. a column mixing numbers and texts in a hand-edited file)
+        Path(tmp).unlink(missing_ok=True)
+        return None
+    for old in cache_dir.glob(f"{layer}.*.parquet"):
+        if old != target and old.name.count(".") == 2:
+            old.unlink(missing_ok=True)
+    return target

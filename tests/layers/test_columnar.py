@@ -1,0 +1,85 @@
+"""The columnar copy of each layer: frames read from it equal frames parsed from the GeoJSON, and never go stale."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+from geopandas.testing import assert_geodataframe_equal
+
+from geoplan.layers import LayerStore
+from geoplan.layers.files import encode_collection
+from geoplan.layers.frames import to_frame
+
+from .conftest import road
+
+
+def _copies(store: LayerStore, layer: str) -> list[Path]:
+    return sorted((store.data_dir / ".geoplan" / "cache").glob(f"{layer}.*.parquet"))
+
+
+def _parsed(store: LayerStore, layer: str):
+    """The frame built straight from the file's features, without any cache."""
+    data = orjson.loads(store.path(layer).read_bytes())
+    return to_frame(data["features"], store.spec(layer).field_names)
+
+
+def test_every_demo_layer_reads_back_from_its_copy_unchanged(demo_data_dir: Path):
+    first = LayerStore(demo_data_dir)
+    for layer in first.layer_names:
+        if not first.path(layer).exists():
+            continue
+        parsed = first.frame(layer)  # no copy yet: parsed from the GeoJSON, copy written
+        assert len(_copies(first, layer)) == 1, layer
+        from_copy = LayerStore(demo_data_dir).frame(layer)  # a new store: read from the copy
+        assert_geodataframe_equal(from_copy, parsed, check_like=False)
+        assert list(from_copy.dtypes) == list(parsed.dtypes), layer
+        assert_geodataframe_equal(from_copy, _parsed(first, layer))
+
+
+def test_a_write_makes_the_copy_stale_and_the_next_read_rebuilds_it(two_villages: LayerStore):
+    two_villages.insert("roads", road(name="甲路"))
+    assert list(two_villages.frame("roads")["name"]) == ["甲路"]
+    old = _copies(two_villages, "roads")
+    saved = two_villages.insert("roads", road(name="乙路"))
+    # another process (a new store) must not see the old copy either
+    frame = LayerStore(two_villages.data_dir).frame("roads")
+    assert list(frame["name"]) == ["甲路", "乙路"] and saved["id"] in set(frame["id"])
+    new = _copies(two_villages, "roads")
+    assert len(new) == 1 and new != old
+
+
+def test_a_file_replaced_by_hand_is_read_again(two_villages: LayerStore):
+    two_villages.insert("roads", road(name="甲路"))
+    two_villages.frame("roads")
+    feats = orjson.loads(two_villages.path("roads").read_bytes())["features"]
+    feats[0]["properties"]["name"] = "丙路"  # same length in bytes, same last_change: only mtime tells
+    path = two_villages.path("roads")
+    st = path.stat()
+    path.write_bytes(encode_collection("roads", feats, {"last_change": None}))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert list(LayerStore(two_villages.data_dir).frame("roads")["name"]) == ["丙路"]
+
+
+def test_a_column_parquet_cannot_hold_is_read_without_a_copy(empty_store: LayerStore):
+    # a hand-edited file mixing a number and a text in one field: no copy, the frame is still right
+    feats = [
+        {"type": "Feature", "id": "a", "geometry": {"type": "Point", "coordinates": [109.5, 30.3]},
+         "properties": {"name": "甲", "year": 2020}},
+        {"type": "Feature", "id": "b", "geometry": {"type": "Point", "coordinates": [109.6, 30.3]},
+         "properties": {"name": "乙", "year": "二〇二一"}},
+    ]  # fmt: skip
+    empty_store.path("facilities").write_bytes(encode_collection("facilities", feats))
+    frame = empty_store.frame("facilities")
+    assert list(frame["year"]) == [2020, "二〇二一"]
+    assert _copies(empty_store, "facilities") == []
+
+
+def test_an_unwritable_cache_leaves_reads_working(two_villages: LayerStore):
+    two_villages.insert("roads", road(name="甲路"))
+    cache = two_villages.data_dir / ".geoplan" / "cache"
+    assert not cache.exists()
+    cache.write_text("not a directory")  # the cache folder cannot be made
+    assert list(LayerStore(two_villages.data_dir).frame("roads")["name"]) == ["甲路"]
+    assert cache.read_text() == "not a directory"
