@@ -16,11 +16,12 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import orjson
-import pyarrow.parquet as pq
-import shapely
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 WGS84 = "EPSG:4326"
 #: Where the copies live, inside the data directory's bookkeeping folder.
@@ -53,6 +54,10 @@ def load(cache_dir: Path, layer: str, version: str) -> gpd.GeoDataFrame | None:
     path = copy_path(cache_dir, layer, version)
     if not path.exists():
         return None
+    import geopandas as gpd  # heavy: imported by the reads that need frames, not by the CLI's start-up
+    import pyarrow.parquet as pq
+    import shapely
+
     try:
         table = pq.read_table(path)
         geometry = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))

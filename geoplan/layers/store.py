@@ -244,6 +244,8 @@ class LayerStore:
             if snap is not None and snap.signature == sig:
                 frame = snap.frame
             else:
+                from geoplan.layers.frames import to_frame
+
                 data = read_collection(path)
                 frame = to_frame(data["features"], spec.field_names)
                 del data
