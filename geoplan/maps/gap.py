@@ -24,9 +24,9 @@ from geoplan.analysis.scenario import mask
 from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
 from geoplan.maps.basemaps import add_basemaps
 from geoplan.maps.compact import CompactLayer, compact_features, dumps
-from geoplan.maps.geojson_layer import EMPTY
+from geoplan.maps.geojson_layer import EMPTY, LABEL_AT
 from geoplan.maps.labels import count, number, text
-from geoplan.maps.layers import DEFAULT_DISPLAY, Display, data_bounds
+from geoplan.maps.layers import DEFAULT_DISPLAY, Display, data_bounds, label_anchors
 from geoplan.maps.overview import new_map
 
 COMPOSITE = "composite"
@@ -199,7 +199,7 @@ class GapSelector(MacroElement):
                     filter: function (f) { return measure === "composite" || f.properties.i.indexOf(measure) >= 0; },
                     pointToLayer: function (f, ll) {
                         return L.circleMarker(ll, {radius: 5, color: "#b2182b", weight: 2, fillColor: "#ef3b2c",
-                                                   fillOpacity: 0.9});
+                            fillOpacity: 0.9, renderer: cfg.canvas ? geoplanCanvas() : undefined});
                     },
                     onEachFeature: function (f, layer) {
                         var which = f.properties.i.map(function (k) { return cfg.labels[k]; }).join("、");
@@ -284,24 +284,27 @@ class GapSelector(MacroElement):
 
 
 class VillageShapes(folium.GeoJson):
-    """Village polygons embedded as compact JSON; styled by :class:`GapSelector`."""
+    """Village polygons embedded as compact JSON (on the shared canvas when many), their names as labels that
+    never overlap; styled by :class:`GapSelector`."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson(null, {className: "gp-layer-gap-villages"});
+        var {{ this.get_name() }} = geoplanLabelled(L.geoJson(null, {{ this.options_js }}), "name");
         {{ this.get_name() }}.addData(geoplanUnpack({{ this.data_json }}));
-        {{ this.get_name() }}.eachLayer(function (layer) {
-            layer.bindTooltip(geoplanText(layer.feature.properties.name), {permanent: true, direction: "center",
-                                                              className: "gp-label"});
-        });
         {% endmacro %}
         """
     )
 
-    def __init__(self, data: CompactLayer, name: str) -> None:
+    def __init__(self, data: CompactLayer, name: str, *, canvas: bool = False) -> None:
         super().__init__(EMPTY, name=name)
+        self._name = "VillageShapes"
         self.compact = data
+        self.canvas = canvas
+
+    @property
+    def options_js(self) -> str:
+        return '{className: "gp-layer-gap-villages"' + (", renderer: geoplanCanvas()}" if self.canvas else "}")
 
     @property
     def data_json(self) -> str:
@@ -341,16 +344,17 @@ def build_gap_map(
             per = [tables[s].get(code, {}) for s in results]
             t.append({key: [p.get(key) for p in per] for key in per[0]})
             score.append([None if pd.isna(scores[s].get(code)) else round(float(scores[s][code]), 1) for s in results])
-        return {"k": k, "t": t, "score": score}
+        return {"k": k, "t": t, "score": score, LABEL_AT: label_anchors(rows)}
 
     shapes = compact_features(villages, ["code", "name"], simplify_m=display.simplify_m, extra=extra)
-    geo = VillageShapes(shapes, name=text("village", lang))
+    geo = VillageShapes(shapes, name=text("village", lang), canvas=len(shapes) > display.canvas_above)
     geo.add_to(m)
     uncovered_group = folium.FeatureGroup(name=text("uncovered", lang))
     uncovered_group.add_to(m)
     catchment_group = folium.FeatureGroup(name=text("catchment", lang), show=False)
     catchment_group.add_to(m)
-    uncovered = {s: uncovered_points(res).packed() for s, res in results.items()}
+    points = {s: uncovered_points(res) for s, res in results.items()}
+    uncovered = {s: p.packed() for s, p in points.items()}
     config = {
         "measures": data.measures,
         "scenarios": data.scenarios,
@@ -360,6 +364,7 @@ def build_gap_map(
         "legends": {"composite": class_legend(COMPOSITE, lang), "status": class_legend("tap_water", lang)},
         "statusLabels": {s: status_label(s, lang) for s in STATUS_COLORS},
         "uncovered": uncovered,
+        "canvas": any(len(p) > display.canvas_above for p in points.values()),
         "catchments": {
             s: {k: v.packed() for k, v in catchments(frames, baseline.standards, s).items()}
             for s in (results if with_catchments else ())

@@ -3,7 +3,7 @@
 :class:`ThemedGeoJson` is a ``folium.GeoJson`` whose data is written as compact JSON and whose style comes from
 a :class:`~geoplan.maps.styles.LayerStyle` table keyed by each feature's ``_s`` property (folium's own
 ``style_function`` writes every feature id into a JavaScript ``switch``).  Large point layers are drawn on a
-canvas, or as icon markers inside a marker cluster.
+canvas, or as icon markers inside a marker cluster; detail layers only from their zoom (``static/dense.js``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from geoplan.maps.styles import LayerStyle
 
 #: The property holding a feature's style key.
 STYLE_KEY = "_s"
+#: The property holding where a feature's permanent label goes ([lon, lat]).
+LABEL_AT = "_l"
 EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 
 
@@ -45,6 +47,7 @@ class ThemedGeoJson(folium.GeoJson):
         overlay: bool = True,
         control: bool = True,
         label_field: str | None = None,
+        min_zoom: int | None = None,
         **kwargs: Any,
     ) -> None:
         # folium keeps GeoJSON in ``self.data``; the packed layer is kept apart and embedded at render time.
@@ -55,8 +58,10 @@ class ThemedGeoJson(folium.GeoJson):
         self.style_spec = style
         self.marker = style.marker
         self.canvas = canvas
-        #: Property shown as a permanent label on every feature (village names).
+        #: Property shown as a permanent label where it fits and overlaps no other (village names).
         self.label_field = label_field
+        #: Drawn only from this zoom on, near the view (building footprints); None = always.
+        self.min_zoom = min_zoom
 
     @property
     def styles_json(self) -> str:
@@ -71,7 +76,8 @@ class ThemedGeoJson(folium.GeoJson):
 
     @property
     def opts_json(self) -> str:
-        return dumps({"layer": self.layer, "marker": self.marker, "canvas": self.canvas, "label": self.label_field})
+        opts = {"layer": self.layer, "marker": self.marker, "canvas": self.canvas, "label": self.label_field}
+        return dumps(opts | ({"minZoom": self.min_zoom} if self.min_zoom is not None else {}))
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return self.compact.bounds() or [[None, None], [None, None]]

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+import numpy as np
+import shapely
 from folium.plugins import MarkerCluster
 
 from geoplan.layers.catalogue import Catalogue, Lang, LayerSpec
-from geoplan.maps.compact import SIMPLIFY_M, CompactLayer, compact_features
-from geoplan.maps.geojson_layer import STYLE_KEY, FieldPopup, LabelTooltip, ThemedGeoJson
+from geoplan.maps.compact import DISPLAY_DECIMALS, SIMPLIFY_M, CompactLayer, compact_features
+from geoplan.maps.geojson_layer import LABEL_AT, STYLE_KEY, FieldPopup, LabelTooltip, ThemedGeoJson
 from geoplan.maps.labels import field_alias, formatter, popup_fields
 from geoplan.maps.styles import LayerStyle, layer_style, legend_rows
 
@@ -21,11 +23,16 @@ GEOMETRY_ORDER = {"polygon": 0, "line": 1, "point": 2}
 
 @dataclass(frozen=True)
 class Display:
-    """How dense layers are drawn (thresholds in features) and how much geometry is simplified (metres)."""
+    """How dense layers are drawn (thresholds in features) and how much geometry is simplified (metres).
+
+    Above ``canvas_above`` features an area, line or circle layer is drawn on one shared canvas (thousands of SVG
+    paths make panning stutter); above ``cluster_above`` icon markers are clustered.  A layer whose catalogue style
+    names ``min_zoom`` (building footprints) is drawn only from that zoom, near the view.
+    """
 
     simplify_m: float = SIMPLIFY_M
     cluster_above: int = 500
-    canvas_above: int = 1000
+    canvas_above: int = 250
 
 
 DEFAULT_DISPLAY = Display()
@@ -45,20 +52,31 @@ def layer_collection(
     *,
     lang: Lang = "zh",
     simplify_m: float = SIMPLIFY_M,
+    labelled: bool = False,
 ) -> CompactLayer:
-    """The layer's features as compact GeoJSON: popup fields as shown (labels), plus the style key."""
+    """The layer's features as compact GeoJSON: popup fields as shown (labels), the style key, and where the
+    permanent label goes when ``labelled``."""
     fields = popup_fields(spec)
     formatters = {f.name: fmt for f in fields if (fmt := formatter(catalogue, f, lang)) is not None}
 
-    def style_key(rows: gpd.GeoDataFrame) -> dict[str, list[str]]:
+    def style_key(rows: gpd.GeoDataFrame) -> dict[str, list]:
+        out: dict[str, list] = {LABEL_AT: label_anchors(rows)} if labelled else {}
         if not style.key_fields:
-            return {}
+            return out
         keys = [f for f in style.key_fields if f in rows.columns]
-        return {STYLE_KEY: [style.key(r) for r in rows[keys].to_dict("records")]}
+        return out | {STYLE_KEY: [style.key(r) for r in rows[keys].to_dict("records")]}
 
     return compact_features(
         frame, [f.name for f in fields], simplify_m=simplify_m, formatters=formatters, extra=style_key
     )
+
+
+def label_anchors(frame: gpd.GeoDataFrame) -> list[list[float] | None]:
+    """Where each feature's permanent label sits: a point inside it ([lon, lat], ~1 m), so a concave village's
+    name is never drawn over its neighbour."""
+    points = shapely.point_on_surface(frame.geometry.to_numpy())
+    xy = np.round(shapely.get_coordinates(points, include_z=False), DISPLAY_DECIMALS).tolist()
+    return xy if len(xy) == len(frame) else [None] * len(frame)
 
 
 def add_layer(
@@ -74,14 +92,24 @@ def add_layer(
 ) -> folium.map.Layer:
     """Add one catalogue layer to ``parent`` as a layer-control entry named by the catalogue title."""
     style = layer_style(catalogue, spec)
-    data = layer_collection(catalogue, spec, frame, style, lang=lang, simplify_m=display.simplify_m)
+    label = "name" if labels and spec.has_field("name") else None
+    data = layer_collection(
+        catalogue, spec, frame, style, lang=lang, simplify_m=display.simplify_m, labelled=label is not None
+    )
     n = len(data)
     title = spec.title(lang)
-    cluster = style.marker == "icon" and n > display.cluster_above
-    canvas = style.marker == "circle" and n > display.canvas_above
-    label = "name" if labels and spec.has_field("name") else None
+    min_zoom = spec.style.get("min_zoom")
+    cluster = style.marker == "icon" and n > display.cluster_above and min_zoom is None
+    canvas = style.marker != "icon" and n > display.canvas_above
     geo = ThemedGeoJson(
-        data, style, name=title, show=True if cluster else show, canvas=canvas, control=not cluster, label_field=label
+        data,
+        style,
+        name=title,
+        show=True if cluster else show,
+        canvas=canvas,
+        control=not cluster,
+        label_field=label,
+        min_zoom=min_zoom,
     )
     fields = popup_fields(spec)
     geo.add_child(FieldPopup([f.name for f in fields], [field_alias(f, lang) for f in fields], title=title))

@@ -16,7 +16,8 @@ from geoplan.maps.page import Legend, MetricScale, PageSupport
 def new_map(bounds: list[list[float]] | None) -> folium.Map:
     """An empty map with a metric scale bar, fitted to ``bounds`` (basemaps are added separately)."""
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [30.0, 111.0]
-    m = folium.Map(location=center, zoom_start=12, tiles=None)
+    # A maximum zoom of its own: with no basemap the map has none, and marker clustering refuses to start.
+    m = folium.Map(location=center, zoom_start=12, tiles=None, maxZoom=19)
     MetricScale().add_to(m)
     if bounds:
         m.fit_bounds(bounds)

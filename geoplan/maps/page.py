@@ -19,13 +19,14 @@ def _static(name: str) -> str:
 
 
 class PageSupport(MacroElement):
-    """geoplan's own stylesheet and page script (decoder, layer, popup), inlined once per page (no extra request)."""
+    """geoplan's own stylesheet and page scripts (decoder, layer, popup; canvas, labels, detail layers), inlined
+    once per page (no extra request)."""
 
     def render(self, **kwargs: object) -> None:
         figure = self.get_root()
         assert isinstance(figure, Figure)
         css = "{% raw %}<style>" + _static("map.css") + "</style>{% endraw %}"
-        js = "{% raw %}<script>" + _static("page.js") + "</script>{% endraw %}"
+        js = "{% raw %}<script>" + _static("dense.js") + _static("page.js") + "</script>{% endraw %}"
         figure.header.add_child(Element(css), name="geoplan_map_css")
         figure.header.add_child(Element(js), name="geoplan_page_js")
         super().render(**kwargs)

@@ -138,3 +138,29 @@ def test_large_icon_layers_are_clustered_and_large_point_layers_drawn_on_canvas(
     assert [c.layer_name for c in clusters] == ["公共服务设施"]
     assert _layers(m)["settlements"].canvas is True
     assert _layers(m)["roads"].canvas is False
+
+
+def test_dense_areas_and_lines_use_the_canvas_and_detail_layers_wait_for_their_zoom(tiny_frames) -> None:
+    houses = gpd.GeoDataFrame(
+        {"households": [1] * 30, "use": "residential"},
+        geometry=[Point(111.0 + i * 0.0005, 30.0).buffer(0.00005) for i in range(30)],
+        crs="EPSG:4326",
+    )
+    m = build_overview_map(dict(tiny_frames, buildings=houses), display=Display(canvas_above=20))
+    layers = _layers(m)
+    opts = orjson.loads(layers["buildings"].opts_json)
+    assert opts["canvas"] is True and opts["minZoom"] == CAT.layer("buildings").style["min_zoom"] == 15
+    assert layers["roads"].canvas is False and "minZoom" not in orjson.loads(layers["roads"].opts_json)
+    # Few villages: SVG as before, with their names as labels.
+    assert layers["villages"].canvas is False and orjson.loads(layers["villages"].opts_json)["label"] == "name"
+
+
+def test_village_labels_sit_inside_their_village(tiny_frames) -> None:
+    villages = _layers(build_overview_map(tiny_frames))["villages"]
+    frame = tiny_frames["villages"]
+    for feature, (_, row) in zip(villages.compact.features(), frame.iterrows(), strict=True):
+        lon, lat = feature["properties"]["_l"]
+        assert row.geometry.contains(Point(lon, lat)), row["name"]
+    # Only the labelled layer pays for anchors.
+    roads = _layers(build_overview_map(tiny_frames))["roads"]
+    assert all("_l" not in f["properties"] for f in roads.compact.features())

@@ -49,29 +49,31 @@ window.geoplanText = function (v) {
   return span;
 };
 
-/* A catalogue layer: packed data, a style table keyed by the feature's `_s`, icon or circle markers. */
+/* A catalogue layer: packed data, a style table keyed by the feature's `_s`, icon or circle markers.
+ * Dense layers draw on the page's one canvas (dense.js); detail layers (opts.minZoom) only from that zoom, near
+ * the view; `opts.label` names the property shown as a non-overlapping permanent label. */
 window.geoplanLayer = function (packed, styles, opts) {
   "use strict";
   var cls = "gp-layer-" + opts.layer;
   function style(f) { return Object.assign({}, styles["default"], styles.table[f.properties._s] || {}); }
   var o = {style: style, className: cls};
+  if (opts.canvas) o.renderer = geoplanCanvas();
   if (opts.marker === "icon") {
     o.pointToLayer = function (f, ll) {
       return L.marker(ll, {icon: L.divIcon({className: "gp-marker gp-marker-" + opts.layer, html: style(f).html,
         iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10]})});
     };
   } else if (opts.marker === "circle") {
-    o.pointToLayer = function (f, ll) { var s = style(f); s.className = cls; return L.circleMarker(ll, s); };
+    o.pointToLayer = function (f, ll) {
+      var s = style(f);
+      s.className = cls;
+      if (o.renderer) s.renderer = o.renderer;
+      return L.circleMarker(ll, s);
+    };
   }
-  if (opts.canvas) o.renderer = L.canvas({padding: 0.5});
+  if (opts.minZoom) return geoplanDetail(packed, o, opts.minZoom);
   var layer = L.geoJson(geoplanUnpack(packed), o);
-  if (opts.label) {
-    layer.eachLayer(function (l) {
-      var text = l.feature.properties[opts.label];
-      if (text) l.bindTooltip(geoplanText(text), {permanent: true, direction: "center", className: "gp-label"});
-    });
-  }
-  return layer;
+  return opts.label ? geoplanLabelled(layer, opts.label) : layer;
 };
 
 /* A popup table of labelled fields (with units), skipping values a feature does not have. */
