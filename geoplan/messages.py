@@ -46,6 +46,15 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "pattern": {"zh": "{value} 格式不符(应匹配 {limit})", "en": "{value} does not match {limit}"},
     "max_length": {"zh": "长度超过 {limit} 个字符", "en": "longer than {limit} characters"},
     "format": {"zh": "{value} 不是有效的{limit}", "en": "{value} is not a valid {limit}"},
+    "row_crs": {
+        "zh": "坐标 {position} 不符合坐标系 {crs}(其他行都符合),请检查这一行",
+        "en": "coordinates {position} do not fit {crs} (the other rows do): check this row",
+    },
+    "duplicate_feature": {
+        "zh": "与图层中已有的要素 {existing} 名称和几何完全相同(重复导入?);确需导入请加 --allow-duplicates",
+        "en": "same name and geometry as feature {existing} already in the layer (imported before?); "
+        "use --allow-duplicates to import it anyway",
+    },
 }
 
 _FORMAT_ZH = {"date-time": "日期时间(如 2026-01-31T08:00:00Z)", "date": "日期(如 2026-01-31)"}

@@ -67,6 +67,12 @@ def import_command(
         str | None, typer.Option("--preset", help="Field-map preset (osm-roads, osm-buildings) or a TOML path.")
     ] = None,
     keep_ids: Annotated[bool, typer.Option("--keep-ids", help="Use the file's id column as feature ids.")] = False,
+    allow_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicates", help="Import rows with the same name and geometry as existing features too."
+        ),
+    ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")] = False,
     data_dir: DataDirOpt = None,
     lang: LangOpt = None,
@@ -85,6 +91,7 @@ def import_command(
         encoding=encoding,
         preset=preset,
         keep_ids=keep_ids,
+        allow_duplicates=allow_duplicates,
     )
     plan = plan_import(store, file, options)
     _print_plan(plan, dry_run)
@@ -146,4 +153,5 @@ def export_command(
         if settings.lang == "zh"
         else f"exported {result.count} features → {where} ({result.format.name}, {result.crs})",
         markup=False,
+        soft_wrap=True,
     )

@@ -53,7 +53,7 @@ def layers_command(data_dir: DataDirOpt = None, lang: LangOpt = None) -> None:
         table.add_row(spec.name, spec.title(settings.lang), "/".join(spec.geometry_types), count)
     console.print(table)
     for exc in unreadable:
-        err_console.print(f"{_say(settings.lang, '错误', 'error')}: {exc.text(settings.lang)}", markup=False)
+        err_console.print(f"{_say(settings.lang, '错误', 'error')}: {exc.text(settings.lang)}", markup=False, soft_wrap=True)
     if unreadable:
         raise typer.Exit(1)
 
@@ -117,23 +117,12 @@ def history_command(
         return
     zh = settings.lang == "zh"
     table = Table(title=f"{layer} / {feature_id}")
-    heads = (
-        ("版本", "时间", "操作", "操作人", "变更", "名称", "变化")
-        if zh
-        else ("version", "at", "op", "actor", "change", "name", "what changed")
-    )
+    heads = ("版本", "时间", "操作", "名称", "变化") if zh else ("version", "at", "op", "name", "what changed")
     for i, col in enumerate(heads):
         table.add_column(col, no_wrap=i < 2, overflow="fold")
     for r in rows:
-        table.add_row(
-            str(r["version"]),
-            r["at"] or "",
-            r["op"] or "",
-            r["actor"] or "",
-            r["change"] or "",
-            r["name"],
-            r["changed"],
-        )
+        op = " ".join(x for x in (r["op"], f"({r['actor']})" if r["actor"] else None) if x)
+        table.add_row(str(r["version"]), r["at"] or "", op, r["name"], r["changed"])
     console.print(table)
     console.print(
         _say(
@@ -142,6 +131,7 @@ def history_command(
             f"restore one: geoplan restore {layer} {feature_id} VERSION",
         ),
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -185,6 +175,7 @@ def restore_command(
             f"restored {layer}/{feature_id} version {version} as new version {new}",
         ),
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -224,19 +215,17 @@ def changes_command(
                 "(imports, edits, restores and undos are recorded here).",
             ),
             markup=False,
+            soft_wrap=True,
         )
         return
     zh = settings.lang == "zh"
     table = Table(title="变更记录" if zh else "Changes")
-    heads = (
-        ("变更编号", "时间", "操作", "图层", "要素数", "操作人", "说明")
-        if zh
-        else ("change", "at", "op", "layers", "features", "actor", "message")
-    )
+    heads = ("变更编号", "时间", "内容", "操作人") if zh else ("change", "at", "what", "actor")
     for i, col in enumerate(heads):
         table.add_column(col, no_wrap=i < 2, overflow="fold")
     for c in changes:
-        table.add_row(c.change, c.at, c.op, ",".join(c.layers), str(c.count), c.actor or "", c.message or "")
+        what = f"{c.op} {','.join(c.layers)} ×{c.count}" + (f": {c.message}" if c.message else "")
+        table.add_row(c.change, c.at, what, c.actor or "")
     console.print(table)
     console.print(
         _say(
@@ -245,6 +234,7 @@ def changes_command(
             "undo one: geoplan undo CHANGE (or a unique prefix of it)",
         ),
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -286,4 +276,5 @@ def undo_command(
             f"undone: {summary.message} ({summary.count} features, new change {summary.change})",
         ),
         markup=False,
+        soft_wrap=True,
     )

@@ -181,6 +181,33 @@ def resolve(
     return source
 
 
+def rows_fitting(crs: CRS, geoms: gpd.GeoSeries) -> np.ndarray:
+    """Per row: whether its coordinates fit ``crs`` (an empty geometry fits; validation names it).
+
+    One mistyped row (lon 200) must become that row's problem, not a verdict on the whole file's CRS.
+    """
+    boxes = shapely.bounds(geoms.values)  # NaN for empty/None
+    ok = np.isnan(boxes).any(axis=1)
+    xs = np.concatenate([boxes[:, 0], boxes[:, 0], boxes[:, 2], boxes[:, 2]])
+    ys = np.concatenate([boxes[:, 1], boxes[:, 3], boxes[:, 1], boxes[:, 3]])
+    if crs.is_geographic:
+        lons, lats = xs, ys
+    else:
+        lons, lats = Transformer.from_crs(crs, WGS84, always_xy=True).transform(xs, ys)
+        lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+    with np.errstate(invalid="ignore"):
+        good = np.isfinite(lons) & np.isfinite(lats) & (np.abs(lons) <= 180) & (np.abs(lats) <= 90)
+        area = None if crs.is_geographic else crs.area_of_use
+        if area is not None:
+            margin = 3.0
+            west, south, east, north = area.bounds
+            good &= (
+                (lons >= west - margin) & (lons <= east + margin) & (lats >= south - margin) & (lats <= north + margin)
+            )
+    n = len(geoms)
+    return ok | good.reshape(4, n).all(axis=0)
+
+
 def _fits(crs: CRS, bounds: tuple[float, float, float, float]) -> bool:
     """Whether the box's corners land in lon/lat range and near the CRS's area of use."""
     xmin, ymin, xmax, ymax = bounds

@@ -143,7 +143,7 @@ def export_layer(
         if form.name == "shp":
             _write_shapefile(frame, spec, part, encoding)
         elif form.name in ("csv", "xlsx"):
-            _write_table(frame, spec, part, form.name, encoding, projected=not target.crs.is_geographic)
+            _write_table(frame, spec, part, form.name, encoding, target)
         else:
             if form.name == "kml" and labels is not None and spec.has_field("name"):
                 # LIBKML puts the `name` column in each Placemark's <name>, the label a KML viewer shows.
@@ -197,8 +197,10 @@ def _write_shapefile(frame: gpd.GeoDataFrame, spec: LayerSpec, out: Path, encodi
 
 
 def _write_table(
-    frame: gpd.GeoDataFrame, spec: LayerSpec, out: Path, kind: str, encoding: str, projected: bool
+    frame: gpd.GeoDataFrame, spec: LayerSpec, out: Path, kind: str, encoding: str, target: SourceCRS
 ) -> None:
+    """A table with lon/lat (or x/y), WKT and a ``crs`` column, so geoplan re-imports it without ``--crs``."""
+    projected = not target.crs.is_geographic
     table = pd.DataFrame(frame.drop(columns="geometry"))
     if spec.geometry == "point":
         xs = frame.geometry.x
@@ -212,6 +214,9 @@ def _write_table(
             "export them as gpkg, shp or geojson"
         )
     table["wkt"] = wkt
+    code = target.datum or (f"EPSG:{epsg}" if (epsg := target.crs.to_epsg()) else None)
+    if code is not None:
+        table["crs"] = code
     if kind == "csv":
         enc = "utf-8-sig" if encoding.upper().replace("-", "") == "UTF8" else encoding
         table.to_csv(out, index=False, encoding=enc)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
 import shapely
 from shapely.geometry import mapping
 
@@ -20,8 +22,8 @@ from geoplan.layers import LayerStore
 from geoplan.layers.files import round_coords
 from geoplan.layers.placement import VillageLocator
 from geoplan.layers.validation import feature_problems
-from geoplan.transfer.crs import parse_crs, resolve, to_wgs84
-from geoplan.transfer.errors import SourceUnreadable
+from geoplan.transfer.crs import WGS84, SourceCRS, parse_crs, resolve, rows_fitting, to_wgs84
+from geoplan.transfer.errors import CRSUndetermined, SourceUnreadable
 from geoplan.transfer.fieldmap import build_field_map, load_preset, map_row, skipped
 from geoplan.transfer.readers import read_source
 
@@ -38,6 +40,14 @@ class ImportOptions:
     encoding: str | None = None
     preset: str | None = None
     keep_ids: bool = False
+    #: Import rows with the same name and geometry as a feature the layer already has (a re-import, usually).
+    allow_duplicates: bool = False
+
+
+#: A table column naming its rows' CRS (geoplan's own CSV/XLSX exports write one), read like ``--crs``.
+CRS_COLUMNS = ("crs", "坐标系")
+#: Geometries this close (degrees, ~10 cm) with the same name are the same feature imported twice.
+DUPLICATE_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -111,9 +121,37 @@ def plan_import(store: LayerStore, path: Path, options: ImportOptions, *, source
     frame = source.frame
     if len(frame) == 0:
         raise SourceUnreadable(f"{source_name or Path(path).name}: the file has no rows")
-    declared = parse_crs(options.crs) if options.crs else None
-    crs = resolve(declared, source.crs, frame.geometry, store_extent(store))
-    geoms = to_wgs84(frame.geometry, crs)
+    notes = list(source.notes)
+    declared_text = options.crs
+    crs_column = next((c for c in frame.columns if str(c).strip().lower() in CRS_COLUMNS), None)
+    if crs_column is not None:
+        values = {str(v).strip() for v in frame[crs_column] if isinstance(v, str) and v.strip()}
+        frame = frame.drop(columns=crs_column)
+        if declared_text is None and len(values) == 1:
+            declared_text = values.pop()
+            notes.append(f"坐标系取自 CRS from column {crs_column!r}: {declared_text}")
+    declared = parse_crs(declared_text) if declared_text else None
+    # Rows whose coordinates fit no lon/lat range (or not the declared CRS) are that row's problem when the
+    # other rows fit: one typo must not read as "the whole file is in another coordinate system".
+    base = declared.crs if declared is not None else (source.crs or WGS84)
+    fit = rows_fitting(base, frame.geometry)
+    if fit.all() or fit.sum() * 2 <= len(fit):
+        fit = np.ones(len(frame), dtype=bool)
+    bad_rows = {int(i) + 1 for i, ok in zip(frame.index, fit, strict=True) if not ok}
+    try:
+        crs = resolve(declared, source.crs, frame.geometry[fit], store_extent(store))
+    except CRSUndetermined as exc:
+        if bad_rows:
+            listed = ", ".join(str(r) for r in sorted(bad_rows)[:10])
+            raise CRSUndetermined(
+                f"{exc} — 另有第 {listed} 行的坐标不符合任何经纬度范围,也请改正 (rows {listed} have coordinates that "
+                "fit no lon/lat range; fix them too)",
+                exc.candidates,
+            ) from exc
+        raise
+    raw = frame.geometry.values.copy()
+    raw[~fit] = None
+    geoms = to_wgs84(gpd.GeoSeries(raw, index=frame.index, crs=frame.crs), crs)
     preset = load_preset(options.preset) if options.preset else None
     fmap = build_field_map(spec, list(frame.columns), options.fields, preset)
     if options.status is not None:
@@ -146,9 +184,16 @@ def plan_import(store: LayerStore, path: Path, options: ImportOptions, *, source
                     Problem(spec.name, fid, "id", "a feature with this id already exists", n, code="id_exists")
                 )
             seen_ids.add(fid)
-        problems += feature_problems(catalogue, spec, feature, row=n)
+        found = feature_problems(catalogue, spec, feature, row=n)
+        if n in bad_rows:
+            found = [p for p in found if p.field != "geometry"]
+            problems.append(_unfit_row(spec.name, n, frame.geometry.loc[n - 1], crs))
+        problems += found
         features.append(feature)
         row_numbers.append(n)
+    if not options.allow_duplicates:
+        flagged = {p.row for p in problems if p.code == "id_exists"}
+        problems += _duplicates(spec.name, existing.features, features, row_numbers, flagged)
 
     return ImportPlan(
         layer=spec.name,
@@ -163,7 +208,7 @@ def plan_import(store: LayerStore, path: Path, options: ImportOptions, *, source
         row_numbers=row_numbers,
         problems=problems,
         outside_villages=_outside_villages(store, spec.name, features),
-        notes=source.notes,
+        notes=notes,
     )
 
 
@@ -197,6 +242,61 @@ def write_plan(store: LayerStore, plan: ImportPlan, *, actor: str | None = None)
     )
     plan.change = written.change
     return plan
+
+
+def _unfit_row(layer: str, row: int, geom: shapely.Geometry | None, crs: SourceCRS) -> Problem:
+    """The problem of a row whose coordinates fit no lon/lat range or not the file's CRS."""
+    xy = shapely.get_coordinates(geom) if geom is not None else np.empty((0, 2))
+    position = f"({xy[0][0]:g}, {xy[0][1]:g})" if len(xy) else "?"
+    return Problem(
+        layer,
+        None,
+        "geometry",
+        f"coordinates {position} do not fit {crs.label} (the other rows do): check this row",
+        row,
+        code="row_crs",
+        params=(("position", position), ("crs", crs.label)),
+    )
+
+
+def _duplicates(
+    layer: str,
+    existing: list[dict[str, Any]],
+    features: list[dict[str, Any]],
+    rows: list[int],
+    skip: set[int | None],
+) -> list[Problem]:
+    """Rows with the same name and (within ~10 cm) the same geometry as a feature the layer already has."""
+    by_name: dict[Any, list[dict[str, Any]]] = {}
+    for f in existing:
+        by_name.setdefault((f.get("properties") or {}).get("name"), []).append(f)
+    found: list[Problem] = []
+    for feature, row in zip(features, rows, strict=True):
+        same_name = by_name.get(feature["properties"].get("name"))
+        if row in skip or not same_name or feature["geometry"] is None:
+            continue
+        try:
+            geom = shapely.geometry.shape(feature["geometry"])
+        except Exception:  # malformed geometry is already a validation problem
+            continue
+        for old in same_name:
+            if old.get("geometry") and shapely.equals_exact(
+                geom, shapely.geometry.shape(old["geometry"]), tolerance=DUPLICATE_TOLERANCE
+            ):
+                found.append(
+                    Problem(
+                        layer,
+                        None,
+                        "geometry",
+                        f"same name and geometry as feature {old.get('id')} already in the layer (imported before?); "
+                        "use --allow-duplicates to import it anyway",
+                        row,
+                        code="duplicate_feature",
+                        params=(("existing", str(old.get("id"))),),
+                    )
+                )
+                break
+    return found
 
 
 def _geojson(geom: shapely.Geometry) -> dict[str, Any]:
