@@ -53,7 +53,9 @@ def layers_command(data_dir: DataDirOpt = None, lang: LangOpt = None) -> None:
         table.add_row(spec.name, spec.title(settings.lang), "/".join(spec.geometry_types), count)
     console.print(table)
     for exc in unreadable:
-        err_console.print(f"{_say(settings.lang, '错误', 'error')}: {exc.text(settings.lang)}", markup=False, soft_wrap=True)
+        err_console.print(
+            f"{_say(settings.lang, '错误', 'error')}: {exc.text(settings.lang)}", markup=False, soft_wrap=True
+        )
     if unreadable:
         raise typer.Exit(1)
 
