@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                 b_wall, b_mem = measure("run_straightforward", data)
                 n_b, hh_total = _households(data)
                 print(f"{kind:>6} {n:>8} {n_b:>9} {hh_total:>10} {g_wall:>10.2f} {g_mem:>6.0f} {c_wall:>7.2f} "
-                      f"{c_mem:>6.0f} {b_wall:>18.2f} {b_mem:>6.0f} {g_wall / b_wall:>6.2f} {c_wall / b_wall:>6.2f}")  # fmt: skip
+                      f"{c_mem:>6.0f} {b_wall:>18.2f} {b_mem:>6.0f} {g_wall / b_wall:>6.2f} "
+                      f"{c_wall / b_wall:>6.2f}")  # fmt: skip
                 sys.stdout.flush()
     return 0
 

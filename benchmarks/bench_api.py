@@ -17,6 +17,14 @@ pygeoapi's GeoPackage backend.  pygeoapi lives in its own venv so it cannot dist
     .venv/bin/python benchmarks/bench_api.py --scales 120000 --no-geojson-backend
 
 The GeoPackage backend needs SQLite's SpatiaLite module (Debian: ``apt-get install libsqlite3-mod-spatialite``).
+
+Writes and memory at county scale (no pygeoapi needed), on the synthetic county of ``synthetic.py``:
+
+    .venv/bin/python benchmarks/bench_api.py --writes [--villages 3000]
+
+serves a copy of the county, requests every layer once (warm-up), then prints the server's resident memory, the
+first request on the footprint layer, and one POST into the 300,000-footprint layer next to the same POST into a
+1,000-footprint layer served beside it (median of a few, each a validated, logged, atomic rewrite of the file).
 """
 
 from __future__ import annotations
@@ -364,6 +372,80 @@ def print_table(n: int, rows: list[tuple[str, str, Figures | float]]) -> None:
         print(f"  {req:<40} {b / a:>8.1f}×")
 
 
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _building(i: int, lon: float, lat: float, code: str) -> dict:
+    d = 0.0001
+    ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+    return {"type": "Feature", "id": f"bench-new-{i}", "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"village_code": code, "households": 1, "use": "residential"}}  # fmt: skip
+
+
+def run_writes(villages: int, posts: int) -> None:
+    """Memory after warm-up, first footprint request and one POST on a big and a 1,000-feature layer."""
+    import orjson
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from synthetic import cached, copy_county
+
+    root = Path(tempfile.mkdtemp(prefix="geoplan-bench-writes-"))
+    token = "bench-secret"
+    try:
+        big = copy_county(cached(villages), root / "big")
+        small = root / "small"
+        small.mkdir()
+        data = orjson.loads((big / "buildings.geojson").read_bytes())
+        first = data["features"][:1000]
+        del data
+        (small / "villages.geojson").write_bytes((big / "villages.geojson").read_bytes())
+        (small / "buildings.geojson").write_bytes(encode_collection("buildings", first, {"last_change": None}))
+        lon, lat = first[0]["geometry"]["coordinates"][0][0]
+        code = first[0]["properties"]["village_code"]
+        n_big = sum(1 for line in (big / "buildings.geojson").open("rb") if line.startswith(b'{"type":"Feature"'))
+        print(f"\n== writes: {villages:,}-village county ({n_big:,} footprints) and a 1,000-footprint layer")
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}
+        results: dict[str, list[float]] = {}
+        for name, data_dir in (("1,000", small), (f"{n_big:,}", big)):
+            port = free_port()
+            cmd = [sys.executable, "-m", "uvicorn", "geoplan.api.app:create_app_from_env", "--factory"]
+            cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+            env = {"GEOPLAN_DATA_DIR": str(data_dir), "GEOPLAN_TOKENS": f"planner:bench:{token}"}
+            server = Server("geoplan", cmd, env, "/conformance", port)
+            try:
+                t = time.perf_counter()
+                httpx.get(f"{server.url}/collections/buildings/items?limit=1", timeout=900).raise_for_status()
+                first_s = time.perf_counter() - t
+                if data_dir == big:
+                    for layer in sorted(p.stem for p in big.glob("*.geojson")):
+                        httpx.get(f"{server.url}/collections/{layer}/items?limit=10", timeout=900).raise_for_status()
+                    rss = _rss_mib(server.proc.pid)
+                    print(f"first request on the footprint layer: {first_s:.2f} s; "
+                          f"server RSS after every layer was requested: {rss:.0f} MiB")  # fmt: skip
+                times = []
+                for i in range(posts):
+                    body = orjson.dumps(_building(i, lon + 0.0002 * i, lat, code))
+                    t = time.perf_counter()
+                    r = httpx.post(f"{server.url}/collections/buildings/items", content=body, headers=headers,
+                                   timeout=900)  # fmt: skip
+                    times.append(time.perf_counter() - t)
+                    r.raise_for_status()
+                results[name] = times
+            finally:
+                server.stop()
+        print(f"{'layer size':>12} {'POST median ms':>15} {'min ms':>8} {'n':>3}")
+        for name, times in results.items():
+            print(f"{name:>12} {statistics.median(times) * 1000:>15.0f} {min(times) * 1000:>8.0f} {len(times):>3}")
+        small_ms, big_ms = (statistics.median(t) for t in results.values())
+        print(f"POST into the big layer / into the 1,000-feature layer: {big_ms / small_ms:.1f}×")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--setup", action="store_true", help="create .venv-bench with pygeoapi, then run")
@@ -372,7 +454,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slow-requests", type=int, default=4, help="requests per measurement, GeoJSON backend")
     parser.add_argument("--no-geojson-backend", action="store_true", help="skip pygeoapi's (slow) GeoJSON backend")
     parser.add_argument("--no-download", action="store_true", help="skip the full-layer GDAL downloads")
+    parser.add_argument("--writes", action="store_true", help="only the county-scale writes and memory figures")
+    parser.add_argument("--villages", type=int, default=3000, help="county size for --writes")
+    parser.add_argument("--posts", type=int, default=5, help="POSTs per layer for --writes")
     args = parser.parse_args(argv)
+    if args.writes:
+        run_writes(args.villages, args.posts)
+        return 0
     if args.setup:
         setup_venv()
     if not (BENCH_VENV / "bin" / "pygeoapi").exists():

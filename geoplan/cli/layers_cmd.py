@@ -13,6 +13,7 @@ from rich.table import Table
 from geoplan.cli.app import app
 from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
 from geoplan.errors import ChangeNotFound, DataFileError, GeoplanError, ValidationFailed
+from geoplan.layers.store import DATABASE_ADVISED_FEATURES
 
 if TYPE_CHECKING:
     from geoplan.layers import ChangeSummary, LayerStore, Version
@@ -44,14 +45,33 @@ def layers_command(data_dir: DataDirOpt = None, lang: LangOpt = None) -> None:
     ):
         table.add_column(col)
     unreadable: list[DataFileError] = []
+    large: list[str] = []
     for spec in store.catalogue.layers:
         try:
-            count = str(store.count(spec.name))
+            n = store.count(spec.name)
+            count = str(n)
+            if n >= DATABASE_ADVISED_FEATURES:
+                large.append(spec.name)
         except DataFileError as exc:  # one bad file should not hide the other layers
             unreadable.append(exc)
             count = "无法读取" if zh else "unreadable"
         table.add_row(spec.name, spec.title(settings.lang), "/".join(spec.geometry_types), count)
+    limit = f"{DATABASE_ADVISED_FEATURES:,}"
+    table.caption = _say(
+        settings.lang,
+        f"建议：超过 {limit} 个要素的图层宜存入 PostgreSQL/PostGIS（每次编辑都会重写整个 GeoJSON 文件）",
+        f"Recommended: layers above {limit} features belong in PostgreSQL/PostGIS (each edit rewrites the file)",
+    )
     console.print(table)
+    if large:
+        console.print(
+            _say(
+                settings.lang,
+                f"提示：{'、'.join(large)} 已超过 {limit} 个要素，编辑会变慢；建议迁入 PostgreSQL 后端。",
+                f"Note: {', '.join(large)} exceed {limit} features; edits slow down — consider the PostgreSQL backend.",
+            ),
+            markup=False,
+        )
     for exc in unreadable:
         err_console.print(
             f"{_say(settings.lang, '错误', 'error')}: {exc.text(settings.lang)}", markup=False, soft_wrap=True

@@ -76,6 +76,36 @@ def encode_collection(name: str, features: Iterable[dict[str, Any]], meta: dict[
     return head_bytes + b',"features":[\n' + lines + (b"\n" if lines else b"") + b"]}\n"
 
 
+def append_encoded(
+    old: bytes, name: str, count: int, features: Iterable[dict[str, Any]], meta: dict[str, Any] | None = None
+) -> bytes | None:
+    """``encode_collection`` of the ``count`` features already in ``old`` plus ``features``, without re-encoding.
+
+    An insert into a big layer then costs copying bytes, not serialising every feature again.  Returns None when
+    ``old`` is not exactly in this module's layout (a file written by another tool): the caller encodes in full.
+    """
+    marker = b',"features":[\n'
+    head_end = old.find(b"\n") + 1
+    if head_end <= 0 or not old.startswith(b'{"type":"FeatureCollection"') or not old[:head_end].endswith(marker):
+        return None
+    if old.count(b"\n") != count + 2:  # header line, one line per feature, closing line
+        return None
+    body = old[head_end:]
+    if count == 0:
+        if body != b"]}\n":
+            return None
+        existing = b""
+    else:
+        if not body.endswith(b"\n]}\n"):
+            return None
+        existing = body[: -len(b"\n]}\n")] + b",\n"
+    head: dict[str, Any] = {"type": "FeatureCollection", "name": name}
+    if meta:
+        head.update(meta)
+    lines = b",\n".join(dumps_feature(f) for f in features)
+    return orjson.dumps(head)[:-1] + marker + existing + lines + b"\n]}\n"
+
+
 @contextmanager
 def staged_write(path: Path, data: bytes) -> Iterator[None]:
     """Write ``data`` to a temporary file beside ``path``; rename it over ``path`` when the block succeeds.
