@@ -48,6 +48,8 @@ class ThemedGeoJson(folium.GeoJson):
         control: bool = True,
         label_field: str | None = None,
         min_zoom: int | None = None,
+        items_url: str | None = None,
+        value_tables: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         # folium keeps GeoJSON in ``self.data``; the packed layer is kept apart and embedded at render time.
@@ -62,12 +64,17 @@ class ThemedGeoJson(folium.GeoJson):
         self.label_field = label_field
         #: Drawn only from this zoom on, near the view (building footprints); None = always.
         self.min_zoom = min_zoom
+        #: Served detail layers: the API items URL they are loaded from by bounding box, and how raw values show.
+        self.items_url = items_url
+        self.value_tables = value_tables or {}
 
     @property
     def styles_json(self) -> str:
         """The style table, limited to the keys this layer's features use."""
-        used = set(self.compact.columns.get(STYLE_KEY, ()))
         spec = self.style_spec.as_js()
+        if self.items_url:  # features arrive later from the API: any key may turn up
+            return dumps(spec)
+        used = set(self.compact.columns.get(STYLE_KEY, ()))
         return dumps({"default": spec["default"], "table": {k: v for k, v in spec["table"].items() if k in used}})
 
     @property
@@ -77,7 +84,11 @@ class ThemedGeoJson(folium.GeoJson):
     @property
     def opts_json(self) -> str:
         opts = {"layer": self.layer, "marker": self.marker, "canvas": self.canvas, "label": self.label_field}
-        return dumps(opts | ({"minZoom": self.min_zoom} if self.min_zoom is not None else {}))
+        if self.min_zoom is not None:
+            opts["minZoom"] = self.min_zoom
+        if self.items_url:
+            opts |= {"items": self.items_url, "keys": list(self.style_spec.key_fields), "values": self.value_tables}
+        return dumps(opts)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return self.compact.bounds() or [[None, None], [None, None]]

@@ -14,7 +14,7 @@ from folium.plugins import MarkerCluster
 from geoplan.layers.catalogue import Catalogue, Lang, LayerSpec
 from geoplan.maps.compact import DISPLAY_DECIMALS, SIMPLIFY_M, CompactLayer, compact_features
 from geoplan.maps.geojson_layer import LABEL_AT, STYLE_KEY, FieldPopup, LabelTooltip, ThemedGeoJson
-from geoplan.maps.labels import field_alias, formatter, popup_fields
+from geoplan.maps.labels import field_alias, formatter, popup_fields, text
 from geoplan.maps.styles import LayerStyle, layer_style, legend_rows
 
 #: Drawing order: areas at the bottom, then lines, then points on top.
@@ -33,6 +33,9 @@ class Display:
     simplify_m: float = SIMPLIFY_M
     cluster_above: int = 500
     canvas_above: int = 250
+    #: Served maps: the API root ("" = the page's own server) from which detail layers are loaded by bounding box
+    #: as the planner pans, instead of being embedded; None (files) embeds them.
+    detail_api: str | None = None
 
 
 DEFAULT_DISPLAY = Display()
@@ -71,6 +74,20 @@ def layer_collection(
     )
 
 
+def value_tables(catalogue: Catalogue, spec: LayerSpec, lang: Lang = "zh") -> dict[str, dict[str, str] | int]:
+    """How the browser shows raw values it loads from the API: enum value → label, boolean → 是/否, or the number
+    of decimals for numbers (the same texts :func:`~geoplan.maps.labels.formatter` gives embedded features)."""
+    tables: dict[str, dict[str, str] | int] = {}
+    for f in popup_fields(spec):
+        if f.enum is not None:
+            tables[f.name] = {v.value: v.label(lang) for v in catalogue.enums[f.enum]}
+        elif f.type == "boolean":
+            tables[f.name] = {"true": text("yes", lang), "false": text("no", lang)}
+        elif f.type == "number":
+            tables[f.name] = 2
+    return tables
+
+
 def label_anchors(frame: gpd.GeoDataFrame) -> list[list[float] | None]:
     """Where each feature's permanent label sits: a point inside it ([lon, lat], ~1 m), so a concave village's
     name is never drawn over its neighbour."""
@@ -99,6 +116,10 @@ def add_layer(
     n = len(data)
     title = spec.title(lang)
     min_zoom = spec.style.get("min_zoom")
+    served = min_zoom is not None and display.detail_api is not None
+    if served:  # loaded from the API by bounding box: nothing embedded, however many there are
+        data = CompactLayer(data.geometries[:0], {k: [] for k in data.columns}, data.decimals)
+        n = len(frame)
     cluster = style.marker == "icon" and n > display.cluster_above and min_zoom is None
     canvas = style.marker != "icon" and n > display.canvas_above
     geo = ThemedGeoJson(
@@ -110,6 +131,8 @@ def add_layer(
         control=not cluster,
         label_field=label,
         min_zoom=min_zoom,
+        items_url=f"{(display.detail_api or '').rstrip('/')}/collections/{spec.name}/items" if served else None,
+        value_tables=value_tables(catalogue, spec, lang) if served else None,
     )
     fields = popup_fields(spec)
     geo.add_child(FieldPopup([f.name for f in fields], [field_alias(f, lang) for f in fields], title=title))

@@ -7,19 +7,27 @@ their names, so only the collision rule keeps their labels apart until the map i
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import orjson
 import pytest
+import uvicorn
 from shapely.geometry import Point, box
 
 from geoplan.analysis import analyse, load_standards
+from geoplan.api import create_app
+from geoplan.config import Settings
+from geoplan.layers import LayerStore
 from geoplan.maps import Display, build_overview_map
 from geoplan.maps.gap import build_gap_map
 from geoplan.maps.save import save_map
 from tests.maps.conftest import GK_111, X0, Y0, require_assets
-from tests.maps.test_browser import Offline, browser  # noqa: F401  (the module-scoped Chromium fixture)
+from tests.maps.test_browser import Offline, _free_port, browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -190,4 +198,55 @@ def test_gap_map_labels_and_canvas_at_county_scale(browser, tmp_path: Path) -> N
     assert labels and _overlaps(labels) == []
     page.select_option("#gp-measure", "settlement_hardened_road")  # the selector still restyles the canvas layer
     assert view.failed == [] and view.errors == []
+    page.close()
+
+
+@pytest.fixture
+def county_server(tmp_path: Path) -> Iterator[str]:
+    data = tmp_path / "data"
+    data.mkdir()
+    store = LayerStore(data)
+    for layer, frame in county_frames(n_facilities=3).items():
+        store.insert_many(layer, orjson.loads(frame.drop(columns="id").to_json())["features"], actor="test")
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(Settings(data_dir=data)), host="127.0.0.1", port=_free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 90
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("map server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{srv.config.port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+def test_served_map_loads_buildings_by_bounding_box_as_the_planner_pans(browser, county_server: str) -> None:  # noqa: F811
+    view = Offline(browser, county_server)
+    page = view.page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/collections/buildings/items" in r.url else None)
+    page.goto(f"{county_server}/maps/overview?basemap=none")
+    page.wait_for_load_state("load")
+    page.evaluate(JS_LAYERS)
+    assert page.evaluate("gp.map.getZoom()") < 15
+    assert page.evaluate("gp.buildings.getLayers().length") == 0 and asked == []  # nothing embedded, nothing fetched
+    first = gpd.GeoSeries([Point(X0 + 500, Y0 + 120)], crs=GK_111).to_crs("EPSG:4326").iloc[0]
+    page.evaluate(f"gp.zoom(19, L.latLng({first.y}, {first.x}))")
+    page.wait_for_function("gp.buildings.getLayers().length > 0")
+    near = page.evaluate("gp.buildings.getLayers().length")
+    assert 0 < near < 400 and len(asked) == 1 and "bbox=" in asked[0]
+    # Panning within what was fetched asks nothing; zooming out to 15 asks once more and shows all 400.
+    page.evaluate("void gp.map.panBy([20, 0], {animate: false})")
+    page.evaluate(f"gp.zoom(15, L.latLng({first.y}, {first.x}))")
+    page.wait_for_function("gp.buildings.getLayers().length === 400")
+    assert len(asked) == 2
+    page.evaluate("(l => void l.fire('click', {latlng: l.getCenter()}, true))(gp.buildings.getLayers()[0])")
+    popup = page.locator(".gp-popup").inner_text()
+    assert "农房" in popup and "住宅" in popup  # the enum's label, as embedded features show it
+    page.evaluate("gp.zoom(12)")
+    assert page.evaluate("gp.buildings.getLayers().length") == 0
+    assert view.failed == [] and view.errors == []  # and every request went to 127.0.0.1 (others are aborted)
     page.close()

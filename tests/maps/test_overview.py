@@ -164,3 +164,21 @@ def test_village_labels_sit_inside_their_village(tiny_frames) -> None:
     # Only the labelled layer pays for anchors.
     roads = _layers(build_overview_map(tiny_frames))["roads"]
     assert all("_l" not in f["properties"] for f in roads.compact.features())
+
+
+def test_served_maps_load_detail_layers_from_the_api_instead_of_embedding_them(tiny_frames) -> None:
+    houses = gpd.GeoDataFrame(
+        {"households": [1] * 5, "use": "residential", "has_tap": True},
+        geometry=[Point(111.0 + i * 0.0005, 30.0).buffer(0.00005) for i in range(5)],
+        crs="EPSG:4326",
+    )
+    frames = dict(tiny_frames, buildings=houses)
+    served = _layers(build_overview_map(frames, display=Display(detail_api="/gp")))["buildings"]
+    opts = orjson.loads(served.opts_json)
+    assert opts["items"] == "/gp/collections/buildings/items" and opts["minZoom"] == 15
+    assert opts["values"]["use"]["residential"] == "住宅" and opts["values"]["has_tap"] == {"true": "是", "false": "否"}
+    assert len(served.compact) == 0  # nothing embedded
+    embedded = _layers(build_overview_map(frames))["buildings"]
+    assert len(embedded.compact) == 5 and "items" not in orjson.loads(embedded.opts_json)
+    # Other layers are embedded as before on a served map.
+    assert len(_layers(build_overview_map(frames, display=Display(detail_api="")))["roads"].compact) == 3

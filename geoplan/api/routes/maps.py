@@ -15,6 +15,7 @@ from geoplan.config import Settings
 from geoplan.maps.assets import LIVE_BASE_URL, find_assets_dir, vendor_file
 from geoplan.maps.basemaps import BASEMAPS
 from geoplan.maps.drawing import DrawingPanel
+from geoplan.maps.layers import Display
 from geoplan.maps.save import render_html
 from geoplan.maps.township import TownshipMaps
 
@@ -27,7 +28,9 @@ LangQuery = Annotated[str | None, Query(pattern="^(zh|en)$", description="Label 
 def _maps(request: Request, store: StoreDep, settings: Settings, basemap: str, lang: str | None) -> TownshipMaps:
     if lang is not None:
         settings = settings.with_overrides(lang=lang)
-    return TownshipMaps(store, settings, basemap=basemap)
+    # Detail layers (building footprints) are loaded by bounding box from this API as the planner pans.
+    display = Display(detail_api=str(request.scope.get("root_path", "")).rstrip("/"))
+    return TownshipMaps(store, settings, basemap=basemap, display=display)
 
 
 def _assets_dir(settings: Settings) -> Path:

@@ -135,11 +135,13 @@ window.geoplanLabelled = function (layer, field) {
   return layer;
 };
 
-/* A detail layer (e.g. building footprints): nothing is decoded or drawn below `minZoom`; from there on only the
- * features near the current view are on the map, added and dropped as the planner pans. */
-window.geoplanDetail = function (packed, options, minZoom) {
+/* A detail layer (e.g. building footprints): nothing is decoded, fetched or drawn below `opts.minZoom`; from there
+ * on only the features near the current view are on the map, added and dropped as the planner pans.  Embedded
+ * (`packed`, files) or, on a served map (`opts.items`), fetched by bounding box from the API's items. */
+window.geoplanDetail = function (packed, options, opts) {
   "use strict";
-  var group = L.featureGroup(), features = null, boxes = null, made = {}, map = null;
+  var group = L.featureGroup(), minZoom = opts.minZoom, features = null, boxes = null, made = {}, map = null;
+  var fetched = null, pending = null, asking = null;
   group.gpMinZoom = minZoom;
 
   function bbox(coords, b) {
@@ -161,13 +163,67 @@ window.geoplanDetail = function (packed, options, minZoom) {
     if (l.setStyle && options.style && f.geometry.type !== "Point") l.setStyle(options.style(f));
     return l;
   }
+  function clear() {
+    group.clearLayers();
+    made = {};
+  }
+  /* Raw API properties shown as the embedded ones are: labels for enum values, 是/否, rounded numbers. */
+  function shown(p) {
+    var out = {}, values = opts.values || {};
+    Object.keys(p).forEach(function (k) {
+      var v = p[k], t = values[k];
+      if (v === null || v === undefined) return;
+      if (typeof t === "number" && typeof v === "number") v = Math.round(v * Math.pow(10, t)) / Math.pow(10, t);
+      else if (t && typeof t === "object" && Object.prototype.hasOwnProperty.call(t, String(v))) v = t[String(v)];
+      out[k] = v;
+    });
+    out._s = (opts.keys || []).map(function (k) { return p[k] === null || p[k] === undefined ? "" : String(p[k]); })
+      .join("|");
+    return out;
+  }
+  function load(view) {
+    var area = view.pad(0.3);
+    if ((fetched && fetched.contains(view)) || (pending && asking.contains(view))) return;
+    if (pending) pending.abort();
+    pending = new AbortController();
+    asking = area;
+    var url = opts.items + "?limit=10000&bbox=" +
+      [area.getWest(), area.getSouth(), area.getEast(), area.getNorth()].map(function (x) { return x.toFixed(6); });
+    fetch(url, {signal: pending.signal, credentials: "same-origin", headers: {Accept: "application/geo+json"}})
+      .then(function (r) { if (!r.ok) throw new Error(opts.layer + ": HTTP " + r.status); return r.json(); })
+      .then(function (fc) {
+        pending = null;
+        if (!map || map.getZoom() < minZoom) return;
+        fetched = area;
+        var keep = {};
+        fc.features.forEach(function (f) {
+          var id = String(f.id);
+          keep[id] = true;
+          if (made[id]) return;
+          made[id] = make({type: "Feature", id: f.id, geometry: f.geometry, properties: shown(f.properties || {})});
+          group.addLayer(made[id]);
+        });
+        Object.keys(made).forEach(function (id) {
+          if (!keep[id]) { group.removeLayer(made[id]); delete made[id]; }
+        });
+        group.fire("gp:loaded", {count: fc.features.length});
+      })
+      .catch(function (e) {
+        if (e.name === "AbortError") return;
+        pending = null;
+        group.fire("gp:failed", {error: String(e)});
+      });
+  }
   function update() {
     if (!map) return;
     if (map.getZoom() < minZoom) {
-      group.clearLayers();
-      made = {};
+      if (pending) pending.abort();
+      pending = null;
+      fetched = null;
+      clear();
       return;
     }
+    if (opts.items) return load(map.getBounds());
     if (!features) {
       features = geoplanUnpack(packed).features;
       boxes = features.map(function (f) { return bbox(f.geometry.coordinates, [Infinity, Infinity, -Infinity, -Infinity]); });
@@ -192,8 +248,8 @@ window.geoplanDetail = function (packed, options, minZoom) {
   group.on("remove", function () {
     if (map) map.off("zoomend moveend", update);
     map = null;
-    group.clearLayers();
-    made = {};
+    fetched = null;
+    clear();
   });
   return group;
 };

@@ -71,7 +71,7 @@ window.geoplanLayer = function (packed, styles, opts) {
       return L.circleMarker(ll, s);
     };
   }
-  if (opts.minZoom) return geoplanDetail(packed, o, opts.minZoom);
+  if (opts.minZoom) return geoplanDetail(packed, o, opts);
   var layer = L.geoJson(geoplanUnpack(packed), o);
   return opts.label ? geoplanLabelled(layer, opts.label) : layer;
 };
