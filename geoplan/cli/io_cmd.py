@@ -81,7 +81,8 @@ def import_command(
     from geoplan.transfer import ImportOptions, plan_import, write_plan
     from geoplan.transfer.fieldmap import parse_field_options
 
-    store = store_from(settings_from(data_dir, lang))
+    settings = settings_from(data_dir, lang)
+    store = store_from(settings)
     options = ImportOptions(
         layer=layer,
         crs=crs,
@@ -103,9 +104,12 @@ def import_command(
         return
     done = write_plan(store, plan, actor="cli")
     console.print(
-        f"已导入 imported {len(done.features)} 个要素 features into {layer} "
-        f"(变更 change {done.change}; 撤销 undo: geoplan undo {done.change})",
+        f"已导入 {len(done.features)} 个要素到 {layer}(变更 {done.change};撤销:geoplan undo {done.change})"
+        if settings.lang == "zh"
+        else f"imported {len(done.features)} features into {layer} (change {done.change}; "
+        f"undo: geoplan undo {done.change})",
         markup=False,
+        soft_wrap=True,
     )
 
 
