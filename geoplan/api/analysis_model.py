@@ -34,7 +34,8 @@ class AnalysisModel:
         return self._standards
 
     def _current(self) -> dict[str, Any]:
-        key = tuple(self.store.snapshot(name).signature for name in self.store.layer_names)
+        # file identities only: parsing every layer into features just to key the cache costs a county gigabytes
+        key = tuple(self.store.signature(name) for name in self.store.layer_names)
         with self._lock:
             if key != self._key:
                 self._key, self._results = key, {}

@@ -220,6 +220,10 @@ class LayerStore:
         self._cache[layer] = snap
         return snap
 
+    def signature(self, layer: str) -> tuple[int, int, int] | None:
+        """The layer file's identity now (inode, size, mtime), None when absent: a version key without parsing."""
+        return _signature(self.path(layer))
+
     def features(self, layer: str) -> list[dict[str, Any]]:
         return self.snapshot(layer).features
 
