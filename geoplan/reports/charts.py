@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from geoplan.reports.build import Report
+from geoplan.reports.numbers import unit_label
 from geoplan.reports.tables import township_value
 
 #: Colours shared with the map legends: baseline dark blue, plan light blue, covered green, uncovered red.
@@ -86,7 +87,7 @@ def coverage_bars(report: Report, key: str) -> Option:
     """Stacked covered / uncovered households (or 座) per village for one indicator; missing values stay gaps."""
     t = report.rows(key)
     ind = report.standards.indicator(key)
-    unit = ind.gap_unit if ind.gap_unit == "座" else report.t("户", "households")
+    unit = unit_label(ind.gap_unit if ind.gap_unit == "座" else "户", report.lang)
     opt = _base(ind.name(report.lang))
     opt.update(
         {

@@ -39,8 +39,8 @@ def headlines(report: Report, limit: int = 5) -> list[str]:
     for key, row in short.head(3).iterrows():
         ind = report.standards.indicator(str(key))
         name = ind.name(report.lang)
-        target = pct(ind.target) if ind.unit == "%" else count(ind.target, ind.gap_unit)
-        gap = count(row["gap"], ind.gap_unit)
+        target = pct(ind.target) if ind.unit == "%" else count(ind.target, ind.gap_unit, report.lang)
+        gap = count(row["gap"], ind.gap_unit, report.lang)
         out.append(
             f"全乡{n}个行政村中，{int(row['villages'])}个村{name}未达到目标（{target}），缺口合计{gap}。"
             if zh
@@ -53,7 +53,7 @@ def headlines(report: Report, limit: int = 5) -> list[str]:
         out.append(
             f"规划项目{len(p)}个，总投资{wan(budget)}，新增覆盖{count(newly, '户')}（各指标合计）。"
             if zh
-            else f"{len(p)} planned projects, {wan(budget)}, newly covering {count(newly)} households."
+            else f"{len(p)} planned projects, {wan(budget, 'en')}, newly covering {count(newly)} households."
         )
     worst = r.villages.sort_values("composite").head(1)
     if len(worst) and pd.notna(worst["composite"].iloc[0]):

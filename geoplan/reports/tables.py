@@ -7,7 +7,7 @@ import pandas as pd
 from geoplan.analysis import status_label
 from geoplan.layers import default_catalogue
 from geoplan.reports.build import Report
-from geoplan.reports.numbers import count, pct, value, wan
+from geoplan.reports.numbers import count, pct, unit_label, value, wan
 
 
 def summary_table(report: Report) -> pd.DataFrame:
@@ -46,11 +46,14 @@ def theme_table(report: Report, theme: str) -> tuple[pd.DataFrame, pd.DataFrame]
             continue
         rows = report.rows(ind.key).set_index("village_code").reindex(villages["village_code"])
         name = ind.name(report.lang)
-        unit = "%" if ind.unit == "%" else ind.gap_unit
-        table[f"{name} {report.t('现值', 'value')}({unit})"] = [value(x, ind.unit) for x in rows["value"]]
-        table[f"{name} {report.t('目标', 'target')}"] = value(ind.target, ind.unit)
+        unit = "%" if ind.unit == "%" else unit_label(ind.gap_unit, report.lang)
+        table[f"{name} {report.t('现值', 'value')}({unit})"] = [value(x, ind.unit, report.lang) for x in rows["value"]]
+        table[f"{name} {report.t('目标', 'target')}"] = value(ind.target, ind.unit, report.lang)
         table[f"{name} {report.t('状态', 'status')}"] = [status_label(s, report.lang) for s in rows["status"]]
-        table[f"{name} {report.t('缺口', 'gap')}({ind.gap_unit})"] = [count(x, ind.gap_unit) for x in rows["gap"]]
+        gap_unit = unit_label(ind.gap_unit, report.lang)
+        table[f"{name} {report.t('缺口', 'gap')}({gap_unit})"] = [
+            count(x, ind.gap_unit, report.lang) for x in rows["gap"]
+        ]
         table[f"{name} {report.t('说明', 'note')}"] = rows["reason"].fillna("").to_numpy()
         for col in table.columns[-5:]:
             status[col] = rows["status"].to_numpy()
@@ -70,9 +73,9 @@ def projects_table(report: Report) -> pd.DataFrame:
                 lambda s: "、".join(names.get(c, c) for c in str(s).split(",") if c)
             ),
             report.t("新增覆盖(户)", "Newly covered (households)"): p["newly_covered_households"].map(count),
-            report.t("投资(万元)", "Budget (10k yuan)"): p["budget_wan"].map(wan),
+            report.t("投资(万元)", "Budget"): p["budget_wan"].map(lambda x: wan(x, report.lang)),
             report.t("每户成本(万元/户)", "Cost per household"): p["cost_per_household_wan"].map(
-                lambda x: "—" if pd.isna(x) else f"{x:,.2f}"
+                lambda x: "—" if pd.isna(x) else (f"{x:,.2f}" if report.lang == "zh" else wan(x, "en"))
             ),
         }
     )

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from geoplan.reports.build import Report
 from geoplan.reports.narrative import headlines
+from geoplan.reports.numbers import unit_label
 from geoplan.reports.tables import definitions_table, projects_table, summary_table, theme_table, township_value
 
 #: Status colours (达标 green, 基本达标 amber, 未达标 red, 未评估 grey) — the same in every renderer.
@@ -182,7 +183,7 @@ def _chart_sheets(wb: Workbook, titles: tuple[str, str], report: Report) -> None
     columns: list[list[object]] = [[_cell_value(n) for n in villages["village_name"]]]
     for key in keys:
         ind = report.standards.indicator(key)
-        unit = ind.gap_unit if ind.gap_unit == "座" else report.t("户", "households")
+        unit = unit_label(ind.gap_unit if ind.gap_unit == "座" else "户", report.lang)
         t = report.rows(key).set_index("village_code").reindex(villages["village_code"])
         header += [f"{ind.name(report.lang)} {report.t('已覆盖', 'covered')}({unit})",
                    f"{ind.name(report.lang)} {report.t('未覆盖', 'uncovered')}({unit})"]  # fmt: skip
@@ -193,7 +194,7 @@ def _chart_sheets(wb: Workbook, titles: tuple[str, str], report: Report) -> None
     width = min(40, max(18, 0.25 * len(villages)))
     for n, key in enumerate(keys):
         ind = report.standards.indicator(key)
-        unit = ind.gap_unit if ind.gap_unit == "座" else report.t("户", "households")
+        unit = unit_label(ind.gap_unit if ind.gap_unit == "座" else "户", report.lang)
         chart = _bar(ind.name(report.lang), unit, stacked=True)
         col = 2 + 2 * n
         chart.add_data(Reference(data_ws, min_col=col, max_col=col + 1, min_row=first, max_row=last),

@@ -163,3 +163,31 @@ def test_a_failure_half_way_leaves_nothing_written(report, tmp_path, monkeypatch
         write_report(report, "csv", kept)
     assert [p.name for p in kept.iterdir()] == ["gap_report_plan_indicators.csv"]
     assert (kept / "gap_report_plan_indicators.csv").read_text(encoding="utf-8") == "yesterday's report"
+
+
+def test_english_number_formats_use_words_for_hu_and_wan():
+    """Issue 13 finding 3: English has words for 户 and 万元."""
+    assert count(1234, "户", "en") == "1,234 households"
+    assert count(3, "座", "en") == "3 sites"
+    assert count(1234, "户") == "1,234户"
+    assert wan(12.34, "en") == "CNY 123,400"
+    assert count(2.345, "km", "en") == "2.3km"
+
+
+def test_english_report_has_no_chinese_units(grid_frames, tmp_path):
+    """Headlines, the projects table and the Excel sheets of an English report carry no 户 or 万元."""
+    from geoplan.reports.narrative import headlines
+    from geoplan.reports.tables import projects_table
+
+    report = build_report(grid_frames, load_standards(), "plan", "en")
+    lines = headlines(report)
+    assert "94 households" in " ".join(lines)  # the waste gap worked out above, in English
+    assert any(line.startswith("7 planned projects, CNY 2,480,000") for line in lines)
+    assert not any("户" in line or "万元" in line for line in lines)
+    projects = projects_table(report)
+    assert not any("万元" in str(c) for c in projects.columns)
+    assert not projects.astype(str).apply(lambda col: col.str.contains("万元|户")).any().any()
+    (path,) = write_report(report, "xlsx", tmp_path)
+    book = load_workbook(path)
+    units = {str(c.value) for ws in book.worksheets for row in ws.iter_rows(max_row=1) for c in row if c.value}
+    assert not any("(户)" in u or "(万元)" in u for u in units), units
