@@ -94,6 +94,8 @@ def run_straightforward(data: Path) -> int:
 
 def _child(fn_name: str, data: str, q: mp.Queue) -> None:
     import geopandas  # noqa: F401  (imports are not what we measure, for either side)
+    import pyarrow.parquet  # noqa: F401  (geoplan reads the store's columnar copies with it)
+    import pyogrio  # noqa: F401  (the plain script reads GeoJSON with it)
 
     import geoplan.analysis  # noqa: F401
     import geoplan.layers  # noqa: F401
