@@ -1,22 +1,25 @@
-"""Benchmark: geoplan's overview map vs a straightforward folium map of the same layers, same data, same run.
+"""Benchmark: geoplan's maps vs a plain folium map of the same layers, same county, same run, in headless Chromium.
 
-For the demo township and the synthetic county of ``bench_analysis.py`` (default 300 villages) it prints the
-HTML size and build time (build + render, layers already loaded) of
+For synthetic counties (``benchmarks/synthetic.py``, default 12 / 300 / 3,000 villages with 100 building
+footprints in 4 villages of 5) it prints, per map:
 
-* geoplan: ``build_overview_map`` (compact GeoJSON, popup fields only, ~1 m coordinates, simplified lines,
-  one style table per layer, clustering/canvas for dense point layers) and ``build_gap_map``;
-* baseline: ``folium.GeoJson(frame, style_function=…, tooltip=…)`` per layer plus a LayerControl — what one
-  writes first.
+* HTML size and build time (build + render to HTML, layers already loaded);
+* first render: ``performance.now()`` in the page after the load event and two animation frames, i.e. from
+  navigation start to the map's first painted frame, opened from disk (file://) in headless Chromium
+  (/usr/bin/chromium, no request leaves the machine: every other URL is aborted);
+* pan p95: 40 programmatic pans of 200 px (``map.panBy`` without animation), each timed until the second
+  animation frame after it, i.e. until the panned view has been painted.
 
-The acceptance bar: the overview is at most a third of the baseline's size.
+Maps: the baseline ``folium.GeoJson(frame, style_function=…, tooltip=…)`` per layer plus a LayerControl (what one
+writes first); geoplan's overview as a file (footprints embedded, drawn from zoom 15 near the view); the served
+overview (footprints fetched from the API by bounding box, so not in the page); the gap map.
 
-Usage: .venv/bin/python benchmarks/bench_maps.py [--scales 300 1000] [--skip-demo]
+Usage: .venv/bin/python benchmarks/bench_maps.py [--scales 12 300 3000] [--pans 40]
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -29,13 +32,42 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_analysis import generate  # noqa: E402
+from synthetic import cached  # noqa: E402
 
 from geoplan.analysis import analyse, load_standards  # noqa: E402
 from geoplan.layers import LayerStore, default_catalogue  # noqa: E402
-from geoplan.maps import build_overview_map  # noqa: E402
+from geoplan.maps import Display, build_overview_map  # noqa: E402
+from geoplan.maps.assets import copy_assets, find_assets_dir  # noqa: E402
 from geoplan.maps.gap import build_gap_map  # noqa: E402
 from geoplan.maps.save import render_html  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OPEN_TIMEOUT_MS = 180_000
+
+FIRST_RENDER = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+PAN = """
+async (n) => {
+    const map = Object.keys(window).filter(k => k.startsWith("map_")).map(k => window[k])
+        .find(v => v instanceof L.Map);
+    const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await frame();
+    const times = [];
+    for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        map.panBy([i % 2 ? -200 : 200, i % 4 < 2 ? 120 : -120], {animate: false});
+        await frame();
+        times.push(performance.now() - t);
+    }
+    return times;
+}
+"""
 
 
 def straightforward(frames: dict) -> folium.Map:
@@ -43,8 +75,8 @@ def straightforward(frames: dict) -> folium.Map:
     catalogue = default_catalogue()
     m = folium.Map(tiles=None, control_scale=True)
     for spec in catalogue.layers:
-        frame = frames[spec.name]
-        if frame.empty:
+        frame = frames.get(spec.name)
+        if frame is None or frame.empty:
             continue
         color = spec.style.get("color", "#333")
         tooltip = folium.GeoJsonTooltip(["name"]) if "name" in frame.columns and frame["name"].notna().all() else None
@@ -57,50 +89,88 @@ def straightforward(frames: dict) -> folium.Map:
     return m
 
 
-def timed(build: Callable[[], folium.Map], base_url: str | None) -> tuple[int, float]:
+def build(make: Callable[[], folium.Map], out: Path) -> tuple[int, float]:
+    """Build and render to HTML (assets linked from ``vendor/`` beside it); the file's size and the time taken."""
     start = time.perf_counter()
-    m = build()
-    html = render_html(m, base_url) if base_url else m.get_root().render()
-    return len(html.encode()), time.perf_counter() - start
+    html = render_html(make(), "vendor")
+    took = time.perf_counter() - start
+    out.write_text(html, encoding="utf-8")
+    return len(html.encode()), took
 
 
-def run(label: str, data: Path) -> bool:
-    store = LayerStore(data)
-    frames = store.frames()
+def in_browser(browser, html: Path, pans: int) -> tuple[float | None, float | None, str]:
+    """(first render s, pan p95 ms, note) of the page in a fresh tab; None where it did not open in time."""
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
+    try:
+        page.goto(html.as_uri(), wait_until="load", timeout=OPEN_TIMEOUT_MS)
+        first = page.evaluate(FIRST_RENDER) / 1000
+        times = sorted(page.evaluate(PAN, pans))
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        return first, p95, "; ".join(errors)[:80]
+    except Exception as exc:  # a page too big to open in time is a result, not a crash of the benchmark
+        return None, None, f"did not open: {type(exc).__name__}"
+    finally:
+        page.close()
+
+
+def run(n: int, browser, tmp: Path, pans: int) -> None:
+    data = cached(n)
+    frames = LayerStore(data).frames()
     counts = {k: len(v) for k, v in frames.items() if len(v)}
     standards = load_standards()
-    baseline_result = analyse(frames, standards, "baseline")
-    plan_result = analyse(frames, standards, "plan")
-    plain_size, plain_t = timed(lambda: straightforward(frames), None)
-    ov_size, ov_t = timed(lambda: build_overview_map(frames), "/static/vendor")
-    gap_size, gap_t = timed(lambda: build_gap_map(frames, baseline_result, plan_result), "/static/vendor")
-    print(f"\n## {label}: {sum(counts.values())} features ({', '.join(f'{k} {n}' for k, n in counts.items())})")
-    print(f"{'map':<34}{'HTML size':>14}{'build+render':>15}{'size vs baseline':>19}")
-    print(f"{'baseline: plain folium.GeoJson':<34}{plain_size / 1e6:>11.2f} MB{plain_t:>13.2f} s{1:>18.2f}x")
-    print(f"{'geoplan overview':<34}{ov_size / 1e6:>11.2f} MB{ov_t:>13.2f} s{ov_size / plain_size:>18.2f}x")
-    print(f"{'geoplan gap map':<34}{gap_size / 1e6:>11.2f} MB{gap_t:>13.2f} s{gap_size / plain_size:>18.2f}x")
-    ok = ov_size * 3 <= plain_size
-    print(f"overview ≤ 1/3 of baseline: {'yes' if ok else 'NO'} (ratio {ov_size / plain_size:.3f})")
-    return ok
+    baseline_result, plan_result = analyse(frames, standards, "baseline"), analyse(frames, standards, "plan")
+    out = tmp / f"county-{n}"
+    copy_assets(find_assets_dir(), out / "vendor")
+    maps: list[tuple[str, Callable[[], folium.Map]]] = [
+        ("baseline: plain folium.GeoJson", lambda: straightforward(frames)),
+        ("geoplan overview (file)", lambda: build_overview_map(frames)),
+        ("geoplan overview (served)", lambda: build_overview_map(frames, display=Display(detail_api=""))),
+        ("geoplan gap map", lambda: build_gap_map(frames, baseline_result, plan_result)),
+    ]
+    print(
+        f"\n## {n} villages: {sum(counts.values()):,} features ({', '.join(f'{k} {v:,}' for k, v in counts.items())})"
+    )
+    print(
+        f"{'map':<30}{'HTML':>10}{'build':>9}{'first render':>14}{'pan p95':>10}"
+        f"{'size ×':>9}{'build ×':>9}{'render ×':>10}{'pan ×':>8}"
+    )
+    base: tuple[int, float, float | None, float | None] | None = None
+    for i, (label, make) in enumerate(maps):
+        html = out / f"map{i}.html"
+        size, took = build(make, html)
+        first, p95, note = in_browser(browser, html, pans)
+        row = (size, took, first, p95)
+        base = base or row
+
+        def ratio(a: float | None, b: float | None) -> str:
+            return f"{a / b:.2f}" if a is not None and b else "—"
+
+        print(
+            f"{label:<30}{size / 1e6:>7.2f} MB{took:>7.2f} s"
+            f"{(f'{first:.2f} s' if first is not None else '—'):>14}{(f'{p95:.0f} ms' if p95 is not None else '—'):>10}"
+            f"{ratio(size, base[0]):>9}{ratio(took, base[1]):>9}{ratio(first, base[2]):>10}{ratio(p95, base[3]):>8}"
+            + (f"  ({note})" if note else "")
+        )
+        sys.stdout.flush()
+        html.unlink()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=int, nargs="+", default=[300])
-    parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--scales", type=int, nargs="+", default=[12, 300, 3000])
+    parser.add_argument("--pans", type=int, default=40)
     args = parser.parse_args(argv)
-    ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        if not args.skip_demo and (REPO / "data/geojson/villages.geojson").exists():
-            demo = Path(tmp) / "demo"
-            shutil.copytree(REPO / "data/geojson", demo, ignore=shutil.ignore_patterns(".geoplan"))
-            ok &= run("demo township", demo)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for n in args.scales:
-            out = Path(tmp) / f"county-{n}"
-            out.mkdir()
-            generate(n, out)
-            ok &= run(f"synthetic county, {n} villages", out)
-    return 0 if ok else 1
+            run(n, browser, Path(tmp), args.pans)
+        browser.close()
+    return 0
 
 
 if __name__ == "__main__":
