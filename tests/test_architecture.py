@@ -36,6 +36,7 @@ FORBIDDEN = {
     ),
     "geoplan.reports": ("geoplan.api", "geoplan.cli", "fastapi", "uvicorn"),
     "geoplan.maps": ("geoplan.cli", "geoplan.reports", "uvicorn"),
+    "geoplan.qgis": ("geoplan.api", "geoplan.cli", "geoplan.reports", "fastapi", "folium", "uvicorn"),
     "geoplan.io": ("geoplan.api", "geoplan.cli", "geoplan.maps", "geoplan.reports", "fastapi", "folium"),
     "geoplan.api": ("geoplan.cli",),
     "geoplan.cli": (),  # may use api only to start the server (serve command), checked below

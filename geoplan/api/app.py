@@ -27,6 +27,7 @@ ROUTERS: tuple[str, ...] = (
     "geoplan.api.routes.analysis",
     "geoplan.api.routes.maps",
     "geoplan.api.routes.transfer",
+    "geoplan.api.routes.styles",
 )
 
 

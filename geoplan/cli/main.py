@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "geoplan.cli.io_cmd",
     "geoplan.cli.map_cmd",
     "geoplan.cli.report_cmd",
+    "geoplan.cli.qgis_cmd",
 )
 
 for _module in COMMAND_MODULES:

@@ -156,6 +156,31 @@ def export_layer(
     return ExportResult(out, form, len(frame), target.label)
 
 
+#: GeoPackage geometry type of an empty table per catalogue family (a table with rows takes its rows' types).
+_EMPTY_GEOMETRY = {"point": "Point", "line": "LineString", "polygon": "Polygon"}
+
+
+def export_geopackage(store: LayerStore, out: Path, layers: list[str] | None = None) -> dict[str, int]:
+    """Every layer (or ``layers``) as one table of one GeoPackage in WGS84; returns the feature count per table.
+
+    What a QGIS project of the county reads offline.  Written beside ``out`` and renamed into place, like every
+    export: a failure leaves the previous file as it was.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".geoplan-export-") as tmp:
+        part = Path(tmp) / out.name
+        for name in layers or list(store.layer_names):
+            frame = layer_frame(store, name)
+            family = store.spec(name).geometry
+            kwargs = {"geometry_type": _EMPTY_GEOMETRY.get(family, "Unknown")} if frame.empty else {}
+            pyogrio.write_dataframe(frame, part, driver="GPKG", layer=name, **kwargs)
+            counts[name] = len(frame)
+        os.replace(part, out)
+    return counts
+
+
 def _check_encodable(frame: gpd.GeoDataFrame, encoding: str) -> None:
     """Refuse, naming the feature and field, text the chosen encoding cannot hold.
 

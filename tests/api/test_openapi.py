@@ -54,6 +54,7 @@ def test_every_layer_has_its_paths_and_nothing_else_is_declared(client: TestClie
     for name in default_catalogue().names:
         base = f"/collections/{name}"
         expected |= {base, f"{base}/items", f"{base}/items/{{featureId}}", f"{base}/queryables", f"{base}/schema"}
+        expected |= {f"{base}/styles", f"{base}/styles/{{style}}"}
     assert set(doc["paths"]) == expected
 
 
