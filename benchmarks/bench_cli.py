@@ -1,8 +1,9 @@
 """Benchmark CLI start-up: whole processes, hyperfine-style (warm-up, then repeated runs), side by side.
 
-Each command runs as ``python -m geoplan …`` on a private copy of the demo township (12 villages) and on a
-generated 300-village county, beside ``python -c pass`` (the interpreter alone) and ``python -c "import geopandas"``
-(what every command paid when everything was imported up front), all measured in the same run.
+Each command runs as ``python -m geoplan …`` on a private copy of the demo township (12 villages) and on the
+synthetic 300-village county (footprints), beside ``python -c pass`` (the interpreter alone) and
+``python -c "import geopandas"`` (what every command paid when everything was imported up front), all measured
+in the same run.
 
     .venv/bin/python benchmarks/bench_cli.py [--runs 10] [--scales 12 300]
 """
@@ -38,13 +39,11 @@ def measure(argv: list[str], runs: int, env: dict[str, str], cwd: Path) -> tuple
 
 
 def county(target: Path, villages: int) -> Path:
-    """A generated county of ``villages`` villages (the analysis benchmark's generator) in ``target``."""
+    """A writable copy of the benchmarks' synthetic county of ``villages`` villages (``benchmarks/synthetic.py``)."""
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from bench_analysis import generate  # type: ignore[import-not-found]
+    from synthetic import cached, copy_county  # type: ignore[import-not-found]
 
-    target.mkdir(parents=True)
-    generate(villages, target)
-    return target
+    return copy_county(cached(villages), target)
 
 
 def main() -> None:
