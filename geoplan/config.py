@@ -39,6 +39,8 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     #: Time budget of one query's filter evaluation, in seconds (past it: 422, and the worker is free again).
     query_seconds: float = 10.0
+    #: Vertices one geometry may have (a write with more gets 422 naming the limit).
+    max_vertices: int = 100_000
     cors_origins: tuple[str, ...] = ()
     lang: Lang = "zh"
     #: node_modules folder holding the maps' browser assets (Leaflet …); None = found beside the checkout.
@@ -73,6 +75,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         require_if_match=_flag(env.get("GEOPLAN_REQUIRE_IF_MATCH")),
         max_body_bytes=int(env.get("GEOPLAN_MAX_BODY_BYTES", 10 * 1024 * 1024)),
         query_seconds=float(env.get("GEOPLAN_QUERY_SECONDS", 10.0)),
+        max_vertices=int(env.get("GEOPLAN_MAX_VERTICES", 100_000)),
         cors_origins=tuple(o.strip() for o in env.get("GEOPLAN_CORS_ORIGINS", "").split(",") if o.strip()),
         lang="en" if lang == "en" else "zh",
         assets_dir=Path(env["GEOPLAN_ASSETS_DIR"]) if env.get("GEOPLAN_ASSETS_DIR") else None,

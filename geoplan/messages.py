@@ -11,6 +11,27 @@ from collections.abc import Mapping
 TEMPLATES: dict[str, dict[str, str]] = {
     "not_feature": {"zh": "不是 GeoJSON 要素(Feature)对象", "en": "not a GeoJSON Feature object"},
     "bad_id": {"zh": "要素编号必须是字符串或数字", "en": "feature id must be a string or a number"},
+    "id_rule": {
+        "zh": "要素编号 {value} 不合规:只能用英文字母、数字和 _ . : -,以字母、数字或 _ 开头,1–128 个字符",
+        "en": "feature id {value} breaks the id rule: 1–128 ASCII letters, digits and _ . : -, starting with a "
+        "letter, digit or _",
+    },
+    "too_deep": {
+        "zh": "坐标数组嵌套超过 {limit} 层(GeoJSON 最多为多面 MultiPolygon 的 4 层)",
+        "en": "coordinates nest deeper than {limit} levels (GeoJSON's deepest, MultiPolygon, has 4)",
+    },
+    "too_many_vertices": {
+        "zh": "几何图形的顶点超过 {limit} 个;请先简化(或调整 GEOPLAN_MAX_VERTICES)",
+        "en": "geometry has more than {limit} vertices; simplify it first (or raise GEOPLAN_MAX_VERTICES)",
+    },
+    "patch_too_deep": {
+        "zh": "合并补丁(merge patch)嵌套超过 {limit} 层",
+        "en": "merge patch nests deeper than {limit} levels",
+    },
+    "unsafe_number": {
+        "zh": "数值超出 ±{limit},JSON 无法精确表示",
+        "en": "number is beyond ±{limit} and cannot be represented exactly in JSON",
+    },
     "no_id": {"zh": "要素缺少编号(id)", "en": "feature has no id"},
     "duplicate_id": {"zh": "要素编号重复", "en": "duplicate feature id"},
     "id_exists": {"zh": "已存在相同编号的要素", "en": "a feature with this id already exists"},

@@ -8,11 +8,12 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from geoplan.api.auth import TokenRegistry
 from geoplan.api.body import BodyLimitMiddleware
+from geoplan.api.formats import check_common_params
 from geoplan.api.problems import install_problem_handlers
 from geoplan.api.readmodel import ReadModel
 from geoplan.config import Settings, load_settings
@@ -59,9 +60,10 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=_lifespan,
+        dependencies=[Depends(check_common_params)],
     )
     app.state.settings = settings
-    app.state.store = LayerStore(settings.data_dir)
+    app.state.store = LayerStore(settings.data_dir, max_vertices=settings.max_vertices)
     app.state.readmodel = ReadModel(app.state.store)
     app.state.tokens = TokenRegistry.from_settings(settings)
     install_problem_handlers(app)

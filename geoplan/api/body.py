@@ -9,8 +9,11 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geoplan.api.problems import ApiProblem, problem_response
+from geoplan.layers.limits import deeper_than
 
 JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
+#: Deepest JSON body accepted: a MultiPolygon feature nests 7 levels; deeper is an attack on recursive code.
+MAX_JSON_DEPTH = 16
 
 
 def too_large(max_bytes: int) -> ApiProblem:
@@ -62,6 +65,9 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         raise ApiProblem(400, "Bad request", "request body is empty; send a GeoJSON Feature")
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ApiProblem(400, "Bad request", f"request body is not valid JSON: {exc}") from exc
+    if deeper_than(value, MAX_JSON_DEPTH):
+        raise ApiProblem(400, "Bad request", f"request body nests deeper than {MAX_JSON_DEPTH} levels")
+    return value

@@ -34,8 +34,10 @@ ALIASES: dict[str, str] = {
 
 def parse_crs(value: str | None, param: str) -> str:
     """The CRS URI for a ``crs``/``bbox-crs``/``filter-crs`` value (default CRS84); 400 for anything else."""
-    if value is None or value == "":
+    if value is None:
         return CRS84
+    if not value.strip():
+        raise bad_request(f"{param} is empty; leave it out for CRS84 or name one of {', '.join(SUPPORTED)}")
     uri = value.strip().strip("[]")
     uri = ALIASES.get(uri.upper() if ":" in uri and "/" not in uri else uri, uri)
     if uri.startswith("https://"):

@@ -39,6 +39,21 @@ def lang_of(request: Request, settings: Settings) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+#: What an If-Match may say: * or a list of ETags this server issues (a version number, strong or weak).
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]{1,15}"( *, *(W/)?"[0-9]{1,15}")*)$'
+
+
+def check_common_params(request: Request) -> None:
+    """Parameters every endpoint reads the same way, checked once for all so no endpoint forgets one."""
+    for lang in request.query_params.getlist("lang"):
+        if lang not in ("zh", "en"):
+            raise bad_request(f"lang must be zh or en, not {lang[:20]!r}")
+    for name in ("crs", "bbox-crs", "filter-crs"):
+        for value in request.query_params.getlist(name):
+            if not value.strip():
+                raise bad_request(f"{name} is empty; leave it out for CRS84 or name a CRS")
+
+
 def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from geoplan.api.body import MAX_JSON_DEPTH
+from geoplan.api.cql import MAX_FILTER_CHARS, MAX_FILTER_DEPTH
 from geoplan.api.crs import CRS84, SUPPORTED
-from geoplan.api.formats import GEOJSON, HTML, JSON, OPENAPI_JSON, SCHEMA_JSON
+from geoplan.api.formats import GEOJSON, HTML, IF_MATCH_PATTERN, JSON, OPENAPI_JSON, SCHEMA_JSON
 from geoplan.api.items_query import DEFAULT_LIMIT, MAX_LIMIT, filter_fields, has_time
+from geoplan.api.like import MAX_PATTERN_CHARS
 from geoplan.api.problems import PROBLEM_JSON
 from geoplan.config import Settings
 from geoplan.layers import Catalogue, LayerSpec
+from geoplan.layers.limits import ID_PATTERN, MAX_SAFE_NUMBER
 
 MERGE_PATCH = "application/merge-patch+json"
 REF = "#/components/schemas/"
@@ -120,7 +124,13 @@ def _items_params(catalogue: Catalogue, spec: LayerSpec) -> list[dict[str, Any]]
         _param("bbox-crs", CRS_SCHEMA, "CRS of bbox (EPSG:4326 and EPSG:4490 are lat,lon)."),
         _param("crs", CRS_SCHEMA, "CRS of the returned geometries (Content-Crs names it)."),
         _param("sortby", {"type": "string"}, "Comma-separated properties, '-' prefix for descending."),
-        _param("filter", {"type": "string"}, "CQL2 filter (see the queryables)."),
+        _param(
+            "filter",
+            {"type": "string", "minLength": 1, "maxLength": MAX_FILTER_CHARS},
+            f"CQL2 filter (see the queryables); at most {MAX_FILTER_CHARS} characters and {MAX_FILTER_DEPTH} levels "
+            f"of nesting; LIKE patterns (% any run, _ one character, \\ escape) at most {MAX_PATTERN_CHARS} "
+            "characters. A query that runs past the server's time budget gets 422.",
+        ),
         _param("filter-lang", {"type": "string", "enum": ["cql2-text", "cql2-json"]}, "Language of filter."),
         _param("filter-crs", CRS_SCHEMA, "CRS of geometries in filter."),
     ]
@@ -150,6 +160,15 @@ def _layer_schemas(catalogue: Catalogue, spec: LayerSpec) -> dict[str, dict[str,
         "id": {"type": "string"},
         "geometry": geometry,
     }
+    input_props = feature_props | {
+        "id": {
+            "type": "string",
+            "pattern": ID_PATTERN,
+            "nullable": True,
+            "description": "The id rule: 1–128 ASCII letters, digits and _ . : -, starting with a letter, digit "
+            "or _. Absent or null: the server assigns one.",
+        }
+    }
     return {
         f"properties-{name}": {"type": "object", "properties": props},
         f"feature-{name}": {
@@ -165,7 +184,7 @@ def _layer_schemas(catalogue: Catalogue, spec: LayerSpec) -> dict[str, dict[str,
             "type": "object",
             "required": ["type", "geometry", "properties"],
             "properties": {
-                **feature_props,
+                **input_props,
                 "properties": {
                     "type": "object",
                     "properties": writable,
@@ -320,10 +339,15 @@ def openapi_document(
         },
     }
     schemas = _shared_schemas()
-    fid = _param("featureId", {"type": "string"}, "Feature id.", where="path")
+    fid = _param("featureId", {"type": "string", "pattern": ID_PATTERN}, "Feature id (see the id rule).", where="path")
     etag_header = {"ETag": {"description": "The feature's version; send it as If-Match", "schema": {"type": "string"}}}
     crs_header = {"Content-Crs": {"description": "CRS of the geometries", "schema": {"type": "string"}}}
-    if_match = _param("If-Match", {"type": "string"}, "ETag of the version being edited (412 when stale).", "header")
+    if_match = _param(
+        "If-Match",
+        {"type": "string", "pattern": IF_MATCH_PATTERN},
+        'ETag of the version being edited, e.g. "3" (412 when stale; 400 when it is not * or ETags like "3").',
+        "header",
+    )
     for spec in catalogue.layers:
         name = spec.name
         schemas.update(_layer_schemas(catalogue, spec))
@@ -427,7 +451,12 @@ def openapi_document(
         "info": {
             "title": "geoplan — 乡村基础设施规划 OGC API – Features",
             "version": "1.0.0",
-            "description": "Township planning layers: CRS84 storage; EPSG:4326 and CGCS2000 (EPSG:4490) on request.",
+            "description": "Township planning layers: CRS84 storage; EPSG:4326 and CGCS2000 (EPSG:4490) on request. "
+            f"Limits: request bodies up to {settings.max_body_bytes} bytes (413 beyond); at most "
+            f"{settings.max_vertices} vertices per geometry and JSON nested at most {MAX_JSON_DEPTH} levels (422/400); "
+            f"numbers within ±{MAX_SAFE_NUMBER}; feature ids follow {ID_PATTERN}; CQL2 filters at most "
+            f"{MAX_FILTER_CHARS} characters, LIKE patterns at most {MAX_PATTERN_CHARS}, and a query's filter "
+            f"evaluation at most {settings.query_seconds:g} s (422 beyond).",
         },
         "servers": [{"url": base}],
         "paths": paths,

@@ -69,4 +69,4 @@ def store_from(settings: Settings) -> LayerStore:
     # The catalogue's models are built when a command needs the store, not for --help.
     from geoplan.layers import LayerStore
 
-    return LayerStore(d)
+    return LayerStore(d, max_vertices=settings.max_vertices)

@@ -40,6 +40,7 @@ from geoplan.layers import columnar
 from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeLog, ChangeRecord
 from geoplan.layers.files import append_encoded, encode_collection, read_collection, round_coords, staged_write
+from geoplan.layers.limits import DEFAULT_MAX_VERTICES, deeper_than, valid_id
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 DATABASE_ADVISED_FEATURES = 100_000
 #: Where the store keeps its own bookkeeping inside the data directory.
 META_DIR = ".geoplan"
+#: Deepest merge patch accepted (a feature is at most 7 levels deep; merge_patch recurses once per level).
+MAX_PATCH_DEPTH = 16
 WGS84 = "EPSG:4326"
 
 
@@ -170,10 +173,17 @@ class _Op:
 class LayerStore:
     """GeoJSON layer files in one directory, validated and versioned through the catalogue."""
 
-    def __init__(self, data_dir: Path, catalogue: Catalogue | None = None, lock_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        catalogue: Catalogue | None = None,
+        lock_timeout: float = 60.0,
+        max_vertices: int = DEFAULT_MAX_VERTICES,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.catalogue = catalogue or default_catalogue()
         self.lock_timeout = lock_timeout
+        self.max_vertices = max_vertices
         self._cache: dict[str, LayerSnapshot] = {}
         self._frames: dict[str, tuple[tuple[int, int, int], gpd.GeoDataFrame]] = {}
 
@@ -313,6 +323,10 @@ class LayerStore:
         self, layer: str, fid: str, patch: dict[str, Any], *, if_match: int | None = None, actor: str | None = None
     ) -> dict[str, Any]:
         """Apply a JSON Merge Patch to a feature (``{"properties": {...}}`` and/or ``{"geometry": ...}``)."""
+        if deeper_than(patch, MAX_PATCH_DEPTH):
+            from geoplan.layers.validation import problem
+
+            raise ValidationFailed([problem(layer, str(fid), None, "patch_too_deep", limit=MAX_PATCH_DEPTH)])
 
         def patched(current: dict[str, Any]) -> dict[str, Any]:
             return merge_patch(current, patch)
@@ -438,12 +452,14 @@ class LayerStore:
     # ---------------------------------------------------------------- internals
     def _insert_op(self, layer: str, feature: dict[str, Any]) -> _Op:
         """An insert keeping the client's id when it gives one, else a new random id with the layer's prefix."""
+        from geoplan.layers.validation import problem
+
         given = feature.get("id") if isinstance(feature, dict) else None
         if isinstance(given, bool) or not isinstance(given, (str, int, type(None))):
-            from geoplan.layers.validation import problem
-
             raise ValidationFailed([problem(layer, None, "id", "bad_id")])
         if given is not None and str(given).strip():
+            if not valid_id(given):
+                raise ValidationFailed([problem(layer, None, "id", "id_rule", value=repr(str(given)[:40]))])
             return _Op("insert", str(given), feature)
         return _Op("insert", f"{self.spec(layer).id_prefix}-{secrets.token_hex(4)}", feature, given_id=False)
 
@@ -478,6 +494,7 @@ class LayerStore:
         from geoplan.layers.validation import problem
 
         spec = self.spec(layer)
+        self._remove_stale_temps(layer)
         snap = self.snapshot(layer)
         log = self._log(layer)
         tail = log.uncommitted_tail(snap.last_change)
@@ -582,14 +599,29 @@ class LayerStore:
                 v = props.get(f.name)
                 if f.type == "integer" and isinstance(v, float) and v.is_integer():
                     props[f.name] = int(v)
+        from geoplan.layers.validation import coordinate_problems
+
         geometry = raw.get("geometry")
+        too_big = coordinate_problems(spec, fid, geometry, self.max_vertices)
+        if too_big:  # before rounding, which walks every coordinate (recursively)
+            return {}, [replace(p, row=row) for p in too_big]
         if isinstance(geometry, dict) and "coordinates" in geometry:
             geometry = {"type": geometry.get("type"), "coordinates": round_coords(geometry["coordinates"])}
         candidate = {"type": raw.get("type"), "id": fid, "geometry": geometry, "properties": props}
         from geoplan.layers.validation import feature_problems
 
-        problems = feature_problems(self.catalogue, spec, candidate, row)
+        problems = feature_problems(self.catalogue, spec, candidate, row, self.max_vertices)
         return candidate | {"type": "Feature"}, problems
+
+    def _remove_stale_temps(self, layer: str) -> None:
+        """Delete temporary copies of the layer left by writers that were killed (call under the layer lock).
+
+        While the lock is held no other writer of this layer is between "temp file written" and "renamed", so
+        every such file is an orphan: a full copy of the layer that would otherwise stay forever.
+        """
+        path = self.path(layer)
+        for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
 
     @staticmethod
     def _ordered(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:

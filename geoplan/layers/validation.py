@@ -25,6 +25,36 @@ from geoplan.messages import render
 #: Control characters other than tab and newlines: invisible in every client and refused by Excel (openpyxl).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+from geoplan.layers.limits import (  # noqa: E402  (re-exported: the rules live in one light module)
+    DEFAULT_MAX_VERTICES,
+    MAX_COORDINATE_DEPTH,
+    MAX_SAFE_NUMBER,
+    valid_id,
+)
+
+
+def coordinate_problems(
+    spec: LayerSpec, feature_id: str | None, geometry: Any, max_vertices: int = DEFAULT_MAX_VERTICES
+) -> list[Problem]:
+    """Too deep or too many vertices, found without recursion (a 900-deep array must not crash the checker)."""
+    if not isinstance(geometry, dict) or not isinstance(geometry.get("coordinates"), list):
+        return []
+    stack: list[tuple[Any, int]] = [(geometry["coordinates"], 1)]
+    vertices = 0
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, list):
+            continue
+        if depth > MAX_COORDINATE_DEPTH:
+            return [problem(spec.name, feature_id, "geometry", "too_deep", limit=MAX_COORDINATE_DEPTH)]
+        nested = [v for v in value if isinstance(v, list)]
+        if not nested:
+            vertices += 1
+            if vertices > max_vertices:
+                return [problem(spec.name, feature_id, "geometry", "too_many_vertices", limit=max_vertices)]
+        stack.extend((v, depth + 1) for v in nested)
+    return []
+
 
 def _validator(catalogue: Catalogue, layer: str) -> Draft202012Validator:
     def build() -> Draft202012Validator:
@@ -52,7 +82,9 @@ def problem(
     return Problem(layer, feature, field, render(code, dict(frozen), "en", code), row, code, frozen)
 
 
-def geometry_problems(spec: LayerSpec, feature_id: str | None, geometry: Any) -> list[Problem]:
+def geometry_problems(
+    spec: LayerSpec, feature_id: str | None, geometry: Any, max_vertices: int = DEFAULT_MAX_VERTICES
+) -> list[Problem]:
     """Problems with one GeoJSON geometry for this layer (empty list = fine)."""
 
     def found(code: str, **params: object) -> list[Problem]:
@@ -63,6 +95,9 @@ def geometry_problems(spec: LayerSpec, feature_id: str | None, geometry: Any) ->
     gtype = geometry.get("type")
     if gtype not in spec.geometry_types:
         return found("geometry_type", got=repr(gtype), expected="/".join(spec.geometry_types))
+    shape_problems = coordinate_problems(spec, feature_id, geometry, max_vertices)
+    if shape_problems:
+        return shape_problems
     for pos in _coords(geometry.get("coordinates")):
         # bool is an int in Python: JSON true/false must not pass as coordinates 1/0.
         if len(pos) < 2 or not all(
@@ -135,11 +170,19 @@ def property_problems(catalogue: Catalogue, spec: LayerSpec, feature_id: str | N
     for name, value in props.items():
         if isinstance(value, str) and _CONTROL_CHARS.search(value):
             problems.append(problem(spec.name, feature_id, name, "control_chars"))
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_SAFE_NUMBER:
+            problems.append(problem(spec.name, feature_id, name, "unsafe_number", limit=MAX_SAFE_NUMBER))
     # jsonschema reports `required` once for all missing names; de-duplicate while keeping order.
     return list(dict.fromkeys(problems))
 
 
-def feature_problems(catalogue: Catalogue, spec: LayerSpec, feature: Any, row: int | None = None) -> list[Problem]:
+def feature_problems(
+    catalogue: Catalogue,
+    spec: LayerSpec,
+    feature: Any,
+    row: int | None = None,
+    max_vertices: int = DEFAULT_MAX_VERTICES,
+) -> list[Problem]:
     """Every problem with one GeoJSON Feature for this layer."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         return [problem(spec.name, None, None, "not_feature", row=row)]
@@ -147,7 +190,9 @@ def feature_problems(catalogue: Catalogue, spec: LayerSpec, feature: Any, row: i
     fid_str = None if fid is None else str(fid)
     if fid is not None and (isinstance(fid, bool) or not isinstance(fid, (str, int))):
         return [problem(spec.name, None, "id", "bad_id", row=row)]
-    problems = geometry_problems(spec, fid_str, feature.get("geometry"))
+    if fid is not None and not valid_id(fid):
+        return [problem(spec.name, None, "id", "id_rule", row=row, value=repr(fid_str[:40]))]
+    problems = geometry_problems(spec, fid_str, feature.get("geometry"), max_vertices)
     problems += property_problems(catalogue, spec, fid_str, feature.get("properties"))
     if row is not None:
         problems = [replace(p, row=row) for p in problems]

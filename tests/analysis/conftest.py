@@ -78,15 +78,34 @@ def grid_layers() -> dict[str, list[dict[str, Any]]]:
             feature("C2", point(2900, 900), name="C2", households=10),
         ],
         "roads": [
-            feature("road-old", line((0, 450), (1600, 450)), name="老路", status="existing",
-                    road_class="village", surface="paved"),
-            feature("road-new", line((2500, 0), (2500, 1000)), name="新路", status="planned",
-                    road_class="village", surface="paved", budget_wan=120.0),
+            feature(
+                "road-old",
+                line((0, 450), (1600, 450)),
+                name="老路",
+                status="existing",
+                road_class="village",
+                surface="paved",
+            ),
+            feature(
+                "road-new",
+                line((2500, 0), (2500, 1000)),
+                name="新路",
+                status="planned",
+                road_class="village",
+                surface="paved",
+                budget_wan=120.0,
+            ),
         ],  # fmt: skip
         "water_networks": [
             feature("water-A", line((0, 520), (1000, 520)), name="甲村主管", status="existing", pipe_kind="main"),
-            feature("water-B", line((1000, 130), (2000, 130)), name="乙村延伸", status="planned", pipe_kind="main",
-                    budget_wan=40.0),
+            feature(
+                "water-B",
+                line((1000, 130), (2000, 130)),
+                name="乙村延伸",
+                status="planned",
+                pipe_kind="main",
+                budget_wan=40.0,
+            ),
         ],  # fmt: skip
         "sewage_networks": [
             feature("sewer-A", line((0, 510), (600, 510)), name="甲村污水管", status="existing", pipe_kind="main"),
@@ -111,15 +130,32 @@ def grid_layers() -> dict[str, list[dict[str, Any]]]:
         "housing_repairs": [
             feature("h1", point(300, 300), name="h1", status="completed", danger_grade="C", households=1, year=2025),
             feature("h2", point(310, 300), name="h2", status="completed", danger_grade="D", households=1, year=2024),
-            feature("h3", point(320, 300), name="h3", status="planned", danger_grade="C", households=1,
-                    year=2026, budget_wan=3.0),
-            feature("h4", point(2300, 300), name="h4", status="planned", danger_grade="D", households=2,
-                    year=2026, budget_wan=5.0),
+            feature(
+                "h3",
+                point(320, 300),
+                name="h3",
+                status="planned",
+                danger_grade="C",
+                households=1,
+                year=2026,
+                budget_wan=3.0,
+            ),
+            feature(
+                "h4",
+                point(2300, 300),
+                name="h4",
+                status="planned",
+                danger_grade="D",
+                households=2,
+                year=2026,
+                budget_wan=5.0,
+            ),
         ],  # fmt: skip
         "eco_villages": [
             feature("eco-A", box(0, 0, 1000, 1000), name="甲村示范", status="completed", designation="green_beautiful"),
-            feature("eco-C", box(2000, 0, 3000, 1000), name="丙村示范", status="planned",
-                    designation="green_beautiful"),
+            feature(
+                "eco-C", box(2000, 0, 3000, 1000), name="丙村示范", status="planned", designation="green_beautiful"
+            ),
         ],  # fmt: skip
     }
 

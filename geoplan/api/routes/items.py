@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,18 @@ from geoplan.api.body import json_body
 from geoplan.api.cql import Deadline
 from geoplan.api.crs import CRS84, geometry_to_crs84, parse_crs, transform_geometry
 from geoplan.api.deps import PlannerDep, ReaderDep, ReadModelDep, SettingsDep, StoreDep
-from geoplan.api.formats import GEOJSON, HTML, JSON, Lang, base_url, json_response, lang_of, link, wants_html
+from geoplan.api.formats import (
+    GEOJSON,
+    HTML,
+    IF_MATCH_PATTERN,
+    JSON,
+    Lang,
+    base_url,
+    json_response,
+    lang_of,
+    link,
+    wants_html,
+)
 from geoplan.api.html import render
 from geoplan.api.items_query import parse_items_query, reject_unknown, run_query, single
 from geoplan.api.problems import ApiProblem, bad_request
@@ -24,6 +36,7 @@ from geoplan.api.readmodel import LayerIndex, complete
 from geoplan.config import Settings
 from geoplan.errors import FeatureNotFound
 from geoplan.layers import Catalogue, LayerSpec, LayerStore
+from geoplan.layers.limits import ID_PATTERN
 
 router = APIRouter()
 
@@ -36,32 +49,39 @@ def feature_headers(feature: dict[str, Any], crs: str = CRS84) -> dict[str, str]
     return {"ETag": etag(feature), "Content-Crs": f"<{crs}>"}
 
 
-def parse_if_match(request: Request, settings: Settings) -> tuple[int, ...] | None:
-    """The versions an If-Match lists (None: no condition); 428 when required and missing.
+_IF_MATCH = re.compile(IF_MATCH_PATTERN.removeprefix("^").removesuffix("$"), re.ASCII)
+_TAG = re.compile(r'(W/)?"([0-9]+)"', re.ASCII)
 
-    If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag (``W/"3"``) or an ETag we never issued
-    can never match, so the write gets 412.
+
+def parse_if_match(request: Request, settings: Settings) -> tuple[int, ...] | None:
+    """The versions an If-Match lists (None: no condition, empty: matches nothing); 400 when malformed.
+
+    Our ETags are version numbers ("3"); a header that cannot be such a list (empty, "²", 5,000 digits, free text)
+    is a malformed request (400), not a stale one.  If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak
+    tag (``W/"3"``) can never match, so that write gets 412 — after its body has been checked.
     """
     header = request.headers.get("if-match")
     if header is None:
         if settings.require_if_match:
             raise ApiProblem(428, "Precondition required", "send If-Match with the feature's ETag (GET it first)")
         return None
-    if header.strip() == "*":
+    header = header.strip()
+    if _IF_MATCH.fullmatch(header) is None:
+        shown = header if len(header) <= 40 else header[:40] + "…"
+        raise bad_request(f'If-Match must be * or ETags this server issued, like "3" or "3", "4"; not {shown!r}')
+    if header == "*":
         return None
-    versions = []
-    for tag in (t.strip() for t in header.split(",")):
-        if len(tag) > 2 and tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
-            versions.append(int(tag[1:-1]))
-    if not versions:
-        raise ApiProblem(412, "Precondition failed", f"If-Match {header!r} does not match any version")
-    return tuple(versions)
+    return tuple(int(m.group(2)) for m in _TAG.finditer(header) if m.group(1) is None)
 
 
 def expected_version(store: LayerStore, layer: str, feature_id: str, versions: tuple[int, ...] | None) -> int | None:
     """The one version to hand the store's (locked, atomic) check: the current one when If-Match lists it."""
-    if versions is None or len(versions) == 1:
-        return None if versions is None else versions[0]
+    if versions is None:
+        return None
+    if not versions:
+        raise ApiProblem(412, "Precondition failed", "If-Match names no current version (weak ETags never match)")
+    if len(versions) == 1:
+        return versions[0]
     current = int(store.get(layer, feature_id)["properties"].get("version", 1))
     return current if current in versions else versions[0]
 
@@ -217,6 +237,8 @@ def _incoming_feature(request: Request, layer: str, body: Any, path_id: str | No
     if not isinstance(body, dict) or body.get("type") != "Feature":
         kind = body.get("type") if isinstance(body, dict) else type(body).__name__
         raise bad_request(f"send one GeoJSON Feature (type 'Feature'), not {kind!r}")
+    if body.get("id") is not None and not isinstance(body["id"], str):
+        raise bad_request(f"feature id must be a string (the id rule: {ID_PATTERN}), not {body['id']!r}")
     if path_id is not None and body.get("id") is not None and str(body["id"]) != path_id:
         raise bad_request(f"feature id {body['id']!r} in the body differs from {path_id!r} in the URL")
     source = request.headers.get("content-crs")
@@ -246,11 +268,11 @@ async def create_item(
     return response
 
 
-def _guarded_write(request: Request, settings: Settings, store: LayerStore, layer: str, feature_id: str) -> int | None:
-    """What PUT, PATCH and DELETE check first: parameters, the layer, and the version If-Match names."""
+def _guarded_write(request: Request, settings: Settings, store: LayerStore, layer: str) -> tuple[int, ...] | None:
+    """What PUT, PATCH and DELETE check first: parameters, the layer and If-Match's syntax (its version later)."""
     check_write_params(request, settings)
     store.spec(layer)
-    return expected_version(store, layer, feature_id, parse_if_match(request, settings))
+    return parse_if_match(request, settings)
 
 
 @router.put("/collections/{layer}/items/{feature_id}")
@@ -258,8 +280,9 @@ async def replace_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Replace a feature; If-Match (its ETag) guards against overwriting someone else's edit."""
-    if_match = _guarded_write(request, settings, store, layer, feature_id)
+    versions = _guarded_write(request, settings, store, layer)
     feature = _incoming_feature(request, layer, await json_body(request), feature_id)
+    if_match = expected_version(store, layer, feature_id, versions)
     replaced = await _run(store.replace, layer, feature_id, feature, if_match=if_match, actor=who.name)
     return _feature_response(request, layer, replaced)
 
@@ -269,7 +292,7 @@ async def update_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Change part of a feature with a JSON Merge Patch (RFC 7396); null removes a property."""
-    if_match = _guarded_write(request, settings, store, layer, feature_id)
+    versions = _guarded_write(request, settings, store, layer)
     patch = await json_body(request)
     if not isinstance(patch, dict):
         raise bad_request('a merge patch is a JSON object, e.g. {"properties": {"status": "completed"}}')
@@ -278,11 +301,14 @@ async def update_item(
         raise bad_request(f"a feature has no member {', '.join(unknown)}; patch geometry and/or properties")
     if patch.get("id") is not None and str(patch["id"]) != feature_id:
         raise bad_request("a feature's id cannot be changed")
+    if "properties" in patch and not isinstance(patch["properties"], (dict, type(None))):
+        raise bad_request('"properties" in a merge patch must be an object')
     patch = {k: v for k, v in patch.items() if k in ("geometry", "properties")}
     if "geometry" in patch and patch["geometry"] is None:
         raise bad_request("every feature needs a geometry; it cannot be removed")
     patch = _incoming_feature(request, layer, {"type": "Feature", **patch}) if "geometry" in patch else patch
     patch.pop("type", None)
+    if_match = expected_version(store, layer, feature_id, versions)
     updated = await _run(store.patch, layer, feature_id, patch, if_match=if_match, actor=who.name)
     return _feature_response(request, layer, updated)
 
@@ -292,7 +318,8 @@ async def delete_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Delete a feature (recorded in the change log, so it can be restored)."""
-    if_match = _guarded_write(request, settings, store, layer, feature_id)
+    versions = _guarded_write(request, settings, store, layer)
+    if_match = expected_version(store, layer, feature_id, versions)
     await _run(store.delete, layer, feature_id, if_match=if_match, actor=who.name)
     return Response(status_code=204)
 
