@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from geoplan.api.auth import TokenRegistry
 from geoplan.api.body import BodyLimitMiddleware
+from geoplan.api.csp import ContentSecurityPolicyMiddleware
 from geoplan.api.formats import check_common_params
 from geoplan.api.problems import install_problem_handlers
 from geoplan.api.readmodel import ReadModel
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.tokens = TokenRegistry.from_settings(settings)
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ContentSecurityPolicyMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

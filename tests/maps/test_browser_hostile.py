@@ -62,6 +62,7 @@ def hostile_server(tmp_path: Path) -> Iterator[str]:
 
 def _open(browser, url: str, base: str) -> Offline:  # noqa: F811
     view = Offline(browser, base)
+    view.page.set_default_timeout(120_000)  # the gap map runs the analysis; shared CI machines are slow
     view.page.add_init_script(CSP_WATCH)
     view.console: list[str] = []
     view.page.on("console", lambda m: view.console.append(m.text))
@@ -122,3 +123,40 @@ def test_html_views_show_hostile_names_as_text(browser, hostile_server: str) -> 
         assert view.page.locator("body").inner_text().count("onerror") >= 1, path
         _clean(view)
         view.page.close()
+
+
+def test_every_served_page_carries_a_csp_and_breaks_none_of_it(browser, hostile_server: str) -> None:  # noqa: F811
+    pages = (
+        "/maps/overview?basemap=none",
+        "/maps/gaps?basemap=none",
+        f"/maps/villages/{VILLAGE_CODES[1]}?basemap=none",
+        "/reports/gaps?format=html",
+        "/collections?f=html",
+        "/collections/roads/items?f=html",
+        "/?f=html",
+    )
+    for path in pages:
+        view = Offline(browser, hostile_server)
+        view.page.set_default_timeout(120_000)
+        view.page.add_init_script(CSP_WATCH)
+        view.console = []
+        view.page.on("console", lambda m, v=view: v.console.append(m.text))
+        response = view.page.goto(hostile_server + path)
+        view.page.wait_for_load_state("networkidle")
+        policy = response.headers.get("content-security-policy", "")
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1], path
+        assert "object-src 'none'" in policy, path
+        assert view.page.evaluate("window.__csp") == [], path
+        assert [m for m in view.console if "Content Security Policy" in m] == [], path
+        assert view.errors == [] and view.non_tile_failures() == [], path
+        view.page.close()
+
+
+def test_the_policy_blocks_an_injected_event_handler(browser, hostile_server: str) -> None:  # noqa: F811
+    """The net under the escaping: markup that did reach the DOM still cannot run its onerror."""
+    view = _open(browser, f"{hostile_server}/maps/overview?basemap=none", hostile_server)
+    view.page.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=x onerror=\"window.__xss=1\">')")
+    view.page.wait_for_timeout(300)
+    assert view.page.evaluate("window.__xss") is None
+    assert any("script-src" in v for v in view.page.evaluate("window.__csp"))
+    view.page.close()
