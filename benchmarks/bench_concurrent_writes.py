@@ -24,6 +24,23 @@ from geoplan.layers import LayerStore  # noqa: E402
 from tests.api.conftest import PLANNER, LiveServer, build_grid  # noqa: E402
 
 
+class PatientServer(LiveServer):
+    """LiveServer that waits up to 5 minutes for start-up (a loaded machine starts two workers slowly)."""
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("uvicorn exited")
+            try:
+                if httpx.get(self.url + "/conformance", timeout=10).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError("uvicorn did not start within 300 s")
+
+
 def _client(url: str, client_no: int, posts: int) -> list[tuple[int, str | None]]:
     out = []
     with httpx.Client(base_url=url, headers=PLANNER, timeout=120) as c:
@@ -45,7 +62,7 @@ def run(workers: int, clients: int, posts: int) -> dict[str, object]:
         data = Path(tmp)
         build_grid(data)
         before = len(LayerStore(data).changes("facilities"))
-        server = LiveServer(data, workers=workers)
+        server = PatientServer(data, workers=workers)
         try:
             start = time.perf_counter()
             with ThreadPoolExecutor(clients) as pool:
