@@ -27,6 +27,8 @@ class Settings:
     maps_dir: Path = DEFAULT_MAPS_DIR
     #: Coverage standards file (indicators, thresholds, targets); None = the one shipped with geoplan.
     standards_path: Path | None = None
+    #: Deployment catalogue (more facility kinds, layers, geometry families); None = the shipped catalogue only.
+    catalogue_path: Path | None = None
     #: Token file (TOML) for the API; None = tokens only from GEOPLAN_TOKENS.
     tokens_path: Path | None = None
     #: Raw "role:name:token" entries from the environment (GEOPLAN_TOKENS, comma separated).
@@ -69,6 +71,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         data_dir=Path(env.get("GEOPLAN_DATA_DIR", str(DEFAULT_DATA_DIR))),
         maps_dir=Path(env.get("GEOPLAN_MAPS_DIR", str(DEFAULT_MAPS_DIR))),
         standards_path=Path(env["GEOPLAN_STANDARDS"]) if env.get("GEOPLAN_STANDARDS") else None,
+        catalogue_path=Path(env["GEOPLAN_CATALOGUE"]) if env.get("GEOPLAN_CATALOGUE") else None,
         tokens_path=Path(env["GEOPLAN_TOKENS_FILE"]) if env.get("GEOPLAN_TOKENS_FILE") else None,
         tokens_env=env.get("GEOPLAN_TOKENS", ""),
         read_requires_token=_flag(env.get("GEOPLAN_READ_REQUIRES_TOKEN")),

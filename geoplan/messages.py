@@ -61,6 +61,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "text contains control characters (e.g. \\x01); remove them",
     },
     "enum": {"zh": "取值 {value} 不在允许范围内:{allowed}", "en": "{value} is not one of {allowed}"},
+    "enum_labelled": {
+        "zh": "取值 {value} 不在允许范围内,可填:{choices_zh}",
+        "en": "{value} is not one of {choices_zh}",
+    },
     "type": {"zh": "类型错误:{value} 应为 {expected}", "en": "{value} is not of type {expected}"},
     "minimum": {"zh": "{value} 小于最小值 {limit}", "en": "{value} is less than the minimum of {limit}"},
     "maximum": {"zh": "{value} 大于最大值 {limit}", "en": "{value} is greater than the maximum of {limit}"},
@@ -83,6 +87,8 @@ _FORMAT_ZH = {"date-time": "日期时间(如 2026-01-31T08:00:00Z)", "date": "�
 
 def render(code: str, params: Mapping[str, object], lang: str, fallback: str) -> str:
     """The message for ``code`` in ``lang`` ("zh" or "en"), or ``fallback`` when the code has no template."""
+    if code == "enum" and "choices_zh" in params:
+        code = "enum_labelled"  # the catalogue's labels are known: list them beside the codes
     template = TEMPLATES.get(code, {}).get("zh" if lang == "zh" else "en")
     if template is None:
         return fallback

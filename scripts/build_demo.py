@@ -909,6 +909,68 @@ class Demo:
                     year=rng.randint(2018, 2023),
                 )
 
+    # ------------------------------------------------------------------ water bodies, lines, farmland
+    def build_land_and_lines(self) -> None:
+        """Water bodies, 农网改造 / 三线整治 lines and the 300 亩 旱改水 of 2025.
+
+        Built last, from a generator of its own, so the layers above stay byte-for-byte what they were.
+        """
+        self.rng = random.Random(SEED + 9)
+        outline = shapely.union_all([v.poly for v in self.villages.values()])
+        # 青岩河: a river winding through the south of the township, 24 m wide.
+        river = join(
+            winding([Point(-9000, -2600), Point(-3400, -1200), Point(1200, -2300), Point(9500, -3300)], self.rng, 0.1)
+        )
+        self.add("water_bodies", river.buffer(12, quad_segs=4).intersection(outline), name="青岩河", water_type="river")
+        for geom, props, _ in list(self.out["reservoirs"]):
+            surface = geom.buffer(math.sqrt(props["capacity_10k_m3"]) * 18, quad_segs=8)
+            self.add("water_bodies", surface, name=f"{props['name']}水面", water_type="reservoir")
+        for s in (self.st[i] for i in (self.of("龙潭村")[1], self.of("金竹村")[2], self.of("桂花村")[1])):
+            self.add(
+                "water_bodies", self.near(s, 120, 220).buffer(30, quad_segs=4), name=f"{s.name}山塘", water_type="pond"
+            )
+
+        # 2025: 完成新一轮农村电网改造升级 — 10kV lines beside the roads between village centres.
+        for a, b in [(SEAT, "茶园村"), ("茶园村", "杉木村"), (SEAT, "龙潭村"), ("桂花村", "石门村")]:
+            line = beside(self.links[(a, b)], 12)
+            self.add(
+                "utility_lines", line, name=f"{a}至{b}10kV线路农网改造", status="completed", year=2025,
+                budget_wan=wan(line.length, 45), utility="power", laying="overhead", works="grid_upgrade",
+                tidy_status="not_needed",
+            )  # fmt: skip
+        # 集镇"三线"下地 (under way) and 2026 完成全域"三线"整治 (planned) along the village roads.
+        seat_lines = [self.edges[i] for i in self.of(SEAT) if i in self.edges]
+        for n, line in enumerate(seat_lines[:3], start=1):
+            self.add(
+                "utility_lines", beside(line, 4), SEAT, name=f"集镇老街\"三线\"下地工程{n}段",
+                status="under_construction", year=2026, budget_wan=wan(line.length, 120), utility="telecom",
+                laying="buried", works="three_lines", tidy_status="messy",
+            )  # fmt: skip
+        for village in ("樱花村", "茶园村", "桂花村", "金竹村"):
+            for i in self.of(village)[1:3]:
+                if i in self.edges:
+                    line = beside(self.edges[i], 5)
+                    self.add(
+                        "utility_lines", line, name=f"{self.st[i].name}\"三线\"整治", status="planned", year=2026,
+                        budget_wan=wan(line.length, 30), utility="telecom", laying="overhead", works="three_lines",
+                        tidy_status="messy",
+                    )  # fmt: skip
+        self.add(
+            "utility_lines", beside(self.links[("杉木村", "茶园村")], -10), name="杉木至茶园通信杆路",
+            status="existing", year=2016, utility="telecom", laying="overhead", tidy_status="messy",
+        )  # fmt: skip
+
+        # 2025: 扎实推进"旱改水"项目新增水田面积300亩 — three plots of exactly 100 亩 (measured in UTM 49N).
+        side = math.sqrt(100 * 10000 / 15)  # 1 亩 = 10000/15 m²
+        for village in ("白果村", "枫香村", "马鞍山村"):
+            c = self.free_spot(village, 700, 1800, 250)
+            plot = Polygon([(c.x - side / 2, c.y - side / 2), (c.x + side / 2, c.y - side / 2),
+                            (c.x + side / 2, c.y + side / 2), (c.x - side / 2, c.y + side / 2)])  # fmt: skip
+            self.add(
+                "farmland_projects", plot, village, name=f"{village}旱改水项目", status="completed", year=2025,
+                budget_wan=60.0, works="dry_to_paddy", area_mu=100.0,
+            )  # fmt: skip
+
     # ------------------------------------------------------------------ output
     def build(self) -> None:
         self.build_admin()
@@ -919,6 +981,7 @@ class Demo:
         self.build_tourism()
         self.build_eco_and_reservoirs()
         self.build_facilities()
+        self.build_land_and_lines()
 
     def collections(self) -> dict[str, list[dict[str, Any]]]:
         """GeoJSON features per layer, in the stored form: ids, catalogue field order, rounded lon/lat."""

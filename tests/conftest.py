@@ -55,3 +55,65 @@ def demo_settings(demo_data_dir: Path, tmp_path: Path) -> Settings:
 def liechtenstein_dir() -> Path:
     """Real OSM data (ODbL, see SOURCE.md there): municipalities, buildings, roads, POIs."""
     return LIECHTENSTEIN_DIR
+
+
+#: Ten facility kinds a real county surveyed that the shipped catalogue does not know (value, 中文, English, icon).
+DEPLOYMENT_KINDS = (
+    ("stage", "戏台", "Opera stage", "music"),
+    ("library", "农家书屋", "Village library", "book"),
+    ("market", "农贸市场", "Farmers' market", "shopping-basket"),
+    ("post", "快递服务站", "Parcel station", "envelope"),
+    ("fire_point", "微型消防站", "Fire point", "fire-extinguisher"),
+    ("shelter", "应急避难场所", "Emergency shelter", "life-ring"),
+    ("charging", "充电桩", "EV charging", "plug"),
+    ("warehouse", "粮食仓储点", "Grain store", "archive"),
+    ("canteen", "老年食堂", "Elderly canteen", "cutlery"),
+    ("police", "警务室", "Police room", "shield"),
+)
+
+
+def deployment_catalogue_text() -> str:
+    """A county's deployment catalogue: ten facility kinds, a new theme and layer, wider geometry, an extra field."""
+    kinds = "".join(
+        f'[[enums.facility_kind]]\nvalue = "{v}"\nzh = "{zh}"\nen = "{en}"\nicon = "{icon}"\ncolor = "#{i:02d}7799"\n'
+        for i, (v, zh, en, icon) in enumerate(DEPLOYMENT_KINDS)
+    )
+    return (
+        kinds
+        + """
+[themes.culture]
+zh = "文化遗产"
+en = "Heritage"
+color = "#996633"
+
+[[layer]]
+name = "heritage_sites"
+kind = "project"
+theme = "culture"
+geometry = ["point", "polygon"]
+id_prefix = "heritage"
+zh = "文物保护单位"
+en = "Heritage sites"
+  [[layer.fields]]
+  name = "grade"
+  type = "string"
+  zh = "保护级别"
+  en = "Protection grade"
+
+[extend.facilities]
+geometry = ["polygon"]
+  [[extend.facilities.fields]]
+  name = "survey_no"
+  type = "string"
+  max_length = 20
+  zh = "调查编号"
+  en = "Survey number"
+"""
+    )
+
+
+@pytest.fixture
+def deployment_catalogue_file(tmp_path: Path) -> Path:
+    path = tmp_path / "county-catalogue.toml"
+    path.write_text(deployment_catalogue_text(), encoding="utf-8")
+    return path

@@ -184,3 +184,35 @@ def test_generator_reproduces_the_committed_files(tmp_path: Path) -> None:
     assert generated == committed
     for name in committed:
         assert (tmp_path / name).read_bytes() == (REPO / "data" / "geojson" / name).read_bytes(), name
+
+
+def test_dry_land_converted_to_paddy_in_2025_is_300_mu(store: LayerStore) -> None:
+    """扎实推进"旱改水"项目新增水田面积300亩 — measured from the polygons (1 亩 = 10000/15 m²), not the attribute."""
+    farmland = metric(store, "farmland_projects")
+    done = farmland[
+        (farmland["works"] == "dry_to_paddy") & (farmland["status"] == "completed") & (farmland["year"] == 2025)
+    ]
+    assert done.geometry.area.sum() / (10000 / 15) == pytest.approx(300, rel=0.002)
+    assert done["area_mu"].sum() == 300
+
+
+def test_rural_grid_done_in_2025_and_three_lines_tidying_planned_for_2026(store: LayerStore) -> None:
+    """完成新一轮农村电网改造升级 (2025); 集镇"三线"下地 under way; 完成全域"三线"整治 planned for 2026."""
+    lines = metric(store, "utility_lines")
+    grid = lines[lines["works"] == "grid_upgrade"]
+    assert set(grid["status"]) == {"completed"} and set(grid["year"]) == {2025} and set(grid["utility"]) == {"power"}
+    tidy = lines[lines["works"] == "three_lines"]
+    assert set(tidy["status"]) == {"planned", "under_construction"} and set(tidy["year"]) == {2026}
+    seat = tidy[tidy["village_code"] == "422801105201"]
+    assert set(seat["laying"]) == {"buried"} and set(seat["status"]) == {"under_construction"}
+    assert 5_000 < tidy.geometry.length.sum() < 12_000
+
+
+def test_water_bodies_hold_the_river_ponds_and_every_reservoir_surface(store: LayerStore) -> None:
+    water = store.frame("water_bodies")
+    assert set(water["water_type"]) == {"river", "pond", "reservoir"}
+    reservoirs = store.frame("reservoirs")
+    surfaces = water[water["water_type"] == "reservoir"]
+    assert len(surfaces) == len(reservoirs)
+    for _, r in reservoirs.iterrows():
+        assert surfaces.geometry.contains(r.geometry).any(), r["name"]

@@ -30,7 +30,7 @@ class AnalysisModel:
     @property
     def standards(self) -> Standards:
         if self._standards is None:
-            self._standards = load_standards(self.settings.standards_path)
+            self._standards = load_standards(self.settings.standards_path, self.store.catalogue)
         return self._standards
 
     def _current(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from geoplan.api.problems import install_problem_handlers
 from geoplan.api.readmodel import ReadModel
 from geoplan.config import Settings, load_settings
 from geoplan.layers import LayerStore
+from geoplan.layers.catalogue import load_catalogue
 
 #: Router modules (each exposes ``router``), mounted in this order.  Another resource = one more line here.
 #: A module may also define ``openapi_paths(catalogue) -> dict`` (OpenAPI 3.0 path items) to appear in /api.
@@ -64,7 +65,9 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(check_common_params)],
     )
     app.state.settings = settings
-    app.state.store = LayerStore(settings.data_dir, max_vertices=settings.max_vertices)
+    app.state.store = LayerStore(
+        settings.data_dir, load_catalogue(settings.catalogue_path), max_vertices=settings.max_vertices
+    )
     app.state.readmodel = ReadModel(app.state.store)
     app.state.tokens = TokenRegistry.from_settings(settings)
     install_problem_handlers(app)

@@ -152,8 +152,7 @@ def _layer_schemas(catalogue: Catalogue, spec: LayerSpec) -> dict[str, dict[str,
     name = spec.name
     catalogue_schema = catalogue.json_schema(name)
     props = {k: _oas_field(v) for k, v in catalogue_schema["properties"].items()}
-    single, multi = spec.geometry_types
-    geometry = {"oneOf": [{"$ref": REF + f"geometry-{single}"}, {"$ref": REF + f"geometry-{multi}"}]}
+    geometry = {"oneOf": [{"$ref": REF + f"geometry-{gtype}"} for gtype in spec.geometry_types]}
     writable = {k: v for k, v in props.items() if not v.get("readOnly")}
     feature_props: dict[str, Any] = {
         "type": {"type": "string", "enum": ["Feature"]},

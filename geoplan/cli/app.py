@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperOption
@@ -54,3 +55,20 @@ def use_geoplan_commands() -> None:
     for info in app.registered_commands:
         if info.cls in (None, TyperCommand):  # typer fills in its own class when a command names none
             info.cls = GeoplanCommand
+
+
+@app.callback()
+def _global_options(
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue",
+            help="Deployment catalogue (TOML) adding facility kinds, layers or geometry families "
+            "(default: $GEOPLAN_CATALOGUE).",
+        ),
+    ] = None,
+) -> None:
+    """geoplan — 乡村基础设施规划: layers, village coverage gaps, maps and reports."""
+    from geoplan.cli.options import set_invocation_catalogue
+
+    set_invocation_catalogue(catalogue)

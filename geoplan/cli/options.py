@@ -15,6 +15,14 @@ from geoplan.errors import GeoplanError
 if TYPE_CHECKING:
     from geoplan.layers import LayerStore
 
+#: ``geoplan --catalogue FILE <command>``: set by the app callback for this invocation, read by ``settings_from``.
+_invocation: dict[str, Path | None] = {"catalogue": None}
+
+
+def set_invocation_catalogue(path: Path | None) -> None:
+    """Remember the global ``--catalogue`` option for this command (None = $GEOPLAN_CATALOGUE or none)."""
+    _invocation["catalogue"] = path
+
 
 def check_lang(value: str | None) -> str | None:
     """``--lang`` takes zh or en; anything else is a usage error, not silently Chinese."""
@@ -40,6 +48,7 @@ LangOpt = Annotated[
 
 
 def settings_from(data_dir: Path | None = None, lang: str | None = None, **overrides: object) -> Settings:
+    overrides.setdefault("catalogue_path", _invocation["catalogue"])
     return load_settings(data_dir=data_dir, lang=lang, **overrides)
 
 
@@ -68,5 +77,6 @@ def store_from(settings: Settings) -> LayerStore:
         )
     # The catalogue's models are built when a command needs the store, not for --help.
     from geoplan.layers import LayerStore
+    from geoplan.layers.catalogue import load_catalogue
 
-    return LayerStore(d, max_vertices=settings.max_vertices)
+    return LayerStore(d, load_catalogue(settings.catalogue_path), max_vertices=settings.max_vertices)

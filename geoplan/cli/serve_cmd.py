@@ -53,6 +53,8 @@ def serve_command(
     TokenRegistry.from_settings(settings)  # a malformed token entry should stop the start, not every request
     os.environ["GEOPLAN_DATA_DIR"] = str(settings.data_dir.resolve())
     os.environ["GEOPLAN_LANG"] = settings.lang  # the pages' and messages' default language in every worker
+    if settings.catalogue_path is not None:
+        os.environ["GEOPLAN_CATALOGUE"] = str(settings.catalogue_path.resolve())
     if settings.tokens_path is not None:
         os.environ["GEOPLAN_TOKENS_FILE"] = str(settings.tokens_path.resolve())
     console.print(f"geoplan: serving {settings.data_dir} on http://{host}:{port}/ (OpenAPI: /api)", highlight=False)

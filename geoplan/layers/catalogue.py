@@ -1,13 +1,16 @@
 """The layer catalogue: typed view of ``catalogue.toml``, the single declaration of every layer.
 
 The TOML file is data; this module only parses it, checks it is coherent, and derives what other modules need
-(a JSON Schema per layer for validation and API docs, labels in either language).
+(a JSON Schema per layer for validation and API docs, labels in either language).  A deployment grows it without
+editing the package: :func:`load_catalogue` merges a deployment catalogue file (more enum values, themes and
+layers, wider geometry families, extra optional fields) into the shipped one — see :func:`merge_deployment`.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +40,8 @@ class EnumValue(_Frozen):
     en: str
     icon: str | None = None
     color: str | None = None
+    #: Other ways planners write this value (祠堂 and 文化礼堂 for one kind); import accepts them.
+    aliases: tuple[str, ...] = ()
 
     def label(self, lang: Lang = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -71,7 +76,9 @@ class LayerSpec(_Frozen):
     name: str
     kind: Literal["reference", "project"]
     theme: str
+    #: The main geometry family (drawing order, export tables); ``families`` lists every family allowed.
     geometry: GeometryFamily
+    families: tuple[GeometryFamily, ...] = ()
     id_prefix: str
     zh: str
     en: str
@@ -79,12 +86,32 @@ class LayerSpec(_Frozen):
     description: str | None = None
     fields: tuple[FieldSpec, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _geometry_families(cls, data: Any) -> Any:
+        """``geometry = "point"`` or ``geometry = ["point", "polygon"]`` (a survey's houses as points or outlines)."""
+        if not isinstance(data, dict):
+            return data
+        geometry = data.get("geometry")
+        if isinstance(geometry, (list, tuple)):
+            if not geometry or len(set(geometry)) != len(geometry):
+                raise ValueError(f"layer {data.get('name')}: geometry must list distinct families, got {geometry}")
+            return {**data, "geometry": geometry[0], "families": tuple(geometry)}
+        if not data.get("families"):
+            return {**data, "families": (geometry,)}
+        return data
+
     def title(self, lang: Lang = "zh") -> str:
         return self.zh if lang == "zh" else self.en
 
     @property
     def geometry_types(self) -> tuple[str, ...]:
-        return GEOMETRY_TYPES[self.geometry]
+        """Every GeoJSON geometry type the layer accepts, family by family."""
+        return tuple(t for family in self.families for t in GEOMETRY_TYPES[family])
+
+    def for_family(self, family: GeometryFamily) -> LayerSpec:
+        """The same layer restricted to one geometry family (maps draw each family with its own style)."""
+        return self.model_copy(update={"geometry": family, "families": (family,)})
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -130,6 +157,12 @@ class Catalogue(_Frozen):
                 seen.add(f.name)
                 if f.enum is not None and f.enum not in self.enums:
                     raise ValueError(f"layer {layer.name}: field {f.name} names unknown enum {f.enum!r}")
+        for enum, values in self.enums.items():
+            spelled: dict[str, str] = {}
+            for v in values:
+                for word in {v.value, v.zh, v.en, *v.aliases}:
+                    if spelled.setdefault(word.casefold(), v.value) != v.value:
+                        raise ValueError(f"enum {enum}: {word!r} names both {spelled[word.casefold()]} and {v.value}")
         return self
 
     @property
@@ -141,6 +174,10 @@ class Catalogue(_Frozen):
             if layer.name == name:
                 return layer
         raise LayerNotFound(name)
+
+    def enum_choices(self, enum: str, lang: Lang = "zh") -> str:
+        """``value(label)`` for every value of an enum, for error messages a planner can act on."""
+        return ", ".join(f"{v.value}({v.label(lang)})" for v in self.enums.get(enum, ()))
 
     def enum_values(self, enum: str) -> tuple[str, ...]:
         return tuple(v.value for v in self.enums[enum])
@@ -212,7 +249,7 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
             fields = [f for f in shared if f["name"] not in own_names] + own + record
             layers.append({**raw, "fields": fields})
         return Catalogue(layers=layers, enums=data.get("enums", {}), themes=data.get("themes", {}))
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise CatalogueError(f"invalid layer catalogue: {exc}") from exc
 
 
@@ -221,8 +258,123 @@ def load_catalogue_file(path: Path) -> Catalogue:
         return parse_catalogue(tomllib.load(fh))
 
 
+#: What a deployment catalogue may contain (anything else is a typo and refused).
+DEPLOYMENT_KEYS = ("enums", "themes", "layer", "extend")
+#: What ``[extend.<layer>]`` may change on a shipped layer.
+EXTEND_KEYS = ("geometry", "fields")
+
+
+def merge_deployment(
+    base: dict[str, Any], extra: dict[str, Any], source: str = "deployment catalogue"
+) -> dict[str, Any]:
+    """The shipped catalogue's TOML data grown by a deployment's: only additions, never changes.
+
+    ``[[enums.<enum>]]`` adds values (a new facility kind with its labels and map icon) or a new enum;
+    ``[themes.<theme>]`` and ``[[layer]]`` add themes and whole layers (they get the shared fields like shipped
+    ones); ``[extend.<layer>]`` widens a layer's ``geometry`` families and adds optional ``[[extend.<layer>.fields]]``.
+    Nothing declared may be redefined or narrowed — data valid under the shipped catalogue stays valid.
+    """
+
+    def fail(message: str) -> CatalogueError:
+        return CatalogueError(f"{source}: {message}")
+
+    unknown = sorted(set(extra) - set(DEPLOYMENT_KEYS))
+    if unknown:
+        raise fail(f"unknown section(s) {unknown}; a deployment catalogue may hold {list(DEPLOYMENT_KEYS)}")
+    merged = dict(base)
+    enums = {name: list(values) for name, values in base.get("enums", {}).items()}
+    for name, values in extra.get("enums", {}).items():
+        if not isinstance(values, list):
+            raise fail(f"enums.{name} must be a list of [[enums.{name}]] tables")
+        have = {str(v.get("value")) for v in enums.get(name, [])}
+        for value in values:
+            if not isinstance(value, dict) or "value" not in value:
+                raise fail(f"enums.{name}: every entry needs value, zh and en")
+            if str(value["value"]) in have:
+                raise fail(f"enums.{name} already has the value {value['value']!r}")
+            have.add(str(value["value"]))
+        enums[name] = [*enums.get(name, []), *values]
+    merged["enums"] = enums
+    themes = dict(base.get("themes", {}))
+    for name, theme in extra.get("themes", {}).items():
+        if name in themes:
+            raise fail(f"theme {name!r} is already declared")
+        themes[name] = theme
+    merged["themes"] = themes
+    layers = [dict(layer) for layer in base.get("layer", [])]
+    names = {layer.get("name") for layer in layers}
+    for layer in extra.get("layer", []):
+        if layer.get("name") in names:
+            raise fail(f"layer {layer.get('name')!r} is already declared; use [extend.{layer.get('name')}] to widen it")
+        names.add(layer.get("name"))
+        layers.append(dict(layer))
+    by_name = {layer["name"]: layer for layer in layers}
+    for name, change in extra.get("extend", {}).items():
+        if name not in by_name:
+            raise fail(f"[extend.{name}]: no layer {name!r} to extend")
+        bad = sorted(set(change) - set(EXTEND_KEYS))
+        if bad:
+            raise fail(f"[extend.{name}]: cannot change {bad}; only {list(EXTEND_KEYS)}")
+        layer = by_name[name]
+        if "geometry" in change:
+            current = layer["geometry"] if isinstance(layer["geometry"], list) else [layer["geometry"]]
+            wanted = change["geometry"] if isinstance(change["geometry"], list) else [change["geometry"]]
+            unknown_families = [g for g in wanted if g not in GEOMETRY_TYPES]
+            if unknown_families:
+                raise fail(f"[extend.{name}]: unknown geometry family {unknown_families[0]!r} (point, line, polygon)")
+            layer["geometry"] = current + [g for g in wanted if g not in current]
+        added = change.get("fields", [])
+        for f in added:
+            if f.get("required"):
+                raise fail(f"[extend.{name}]: field {f.get('name')!r} cannot be required (existing data lacks it)")
+        layer["fields"] = [*layer.get("fields", []), *added]
+    merged["layer"] = layers
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        error = CatalogueError(f"catalogue file {path} does not exist (set --catalogue or GEOPLAN_CATALOGUE)")
+        error.zh = f"图层目录文件 {path} 不存在(用 --catalogue 或 GEOPLAN_CATALOGUE 指定)"
+        raise error from exc
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"catalogue file {path}: cannot be read as TOML ({exc})") from exc
+
+
+@lru_cache(maxsize=8)
+def _deployment_catalogue(path: Path, signature: tuple[int, int]) -> Catalogue:
+    del signature  # part of the cache key only: an edited file is read again
+    base = tomllib.loads(_shipped_text())
+    try:
+        return parse_catalogue(merge_deployment(base, _read_toml(path), source=str(path)))
+    except (TypeError, AttributeError, KeyError) as exc:
+        raise CatalogueError(f"{path}: malformed deployment catalogue ({exc})") from exc
+    except CatalogueError as exc:
+        if str(path) in str(exc):
+            raise
+        raise CatalogueError(f"{path}: {exc}") from exc
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    """The shipped catalogue, grown by the deployment catalogue at ``path`` when one is configured."""
+    if path is None:
+        return default_catalogue()
+    try:
+        st = os.stat(path)
+    except OSError:
+        _read_toml(path)  # raises the clear "does not exist" error
+        raise
+    return _deployment_catalogue(Path(path).resolve(), (st.st_mtime_ns, st.st_size))
+
+
+def _shipped_text() -> str:
+    return resources.files("geoplan.layers").joinpath("catalogue.toml").read_text(encoding="utf-8")
+
+
 @cache
 def default_catalogue() -> Catalogue:
     """The catalogue shipped with geoplan (parsed once; it is immutable)."""
-    text = resources.files("geoplan.layers").joinpath("catalogue.toml").read_text(encoding="utf-8")
-    return parse_catalogue(tomllib.loads(text))
+    return parse_catalogue(tomllib.loads(_shipped_text()))

@@ -115,7 +115,7 @@ def geometry_problems(
         return found("empty")
     if not geom.is_valid:
         return found("invalid_geometry", reason=explain_validity(geom))
-    if spec.geometry == "line" and shapely.length(geom) == 0:
+    if gtype in ("LineString", "MultiLineString") and shapely.length(geom) == 0:
         return found("zero_length")
     return []
 
@@ -149,8 +149,13 @@ def property_problems(catalogue: Catalogue, spec: LayerSpec, feature_id: str | N
                     problems.append(problem(spec.name, feature_id, missing, "required"))
         elif err.validator in _KEYWORD_CODES:
             limit = err.validator_value
+            labelled: dict[str, str] = {}
             if err.validator == "enum":
                 limit = [v for v in limit if v is not None]
+                enum = spec.field(field).enum if field and spec.has_field(field) else None
+                if enum is not None:
+                    # Planners know the labels (现状, 规划 …), not the codes: name both.
+                    labelled = {"choices_zh": catalogue.enum_choices(enum, "zh")}
             if err.validator == "type":
                 limit = [t for t in ([limit] if isinstance(limit, str) else limit) if t != "null"][0]
             problems.append(
@@ -163,6 +168,7 @@ def property_problems(catalogue: Catalogue, spec: LayerSpec, feature_id: str | N
                     limit=limit,
                     allowed=limit,
                     expected=limit,
+                    **labelled,
                 )  # fmt: skip
             )
         else:

@@ -64,7 +64,15 @@ def drawing_config(catalogue: Catalogue, lang: Lang = "zh", api: str = "") -> di
                 entry["enum"] = [[v.value, v.label(lang)] for v in catalogue.enums[f.enum]]
             fields.append(entry)
             labels[f"{spec.name}.{f.name}"] = f.title(lang)
-        layers.append({"name": spec.name, "title": spec.title(lang), "geometry": spec.geometry, "fields": fields})
+        layers.append(
+            {
+                "name": spec.name,
+                "title": spec.title(lang),
+                "geometry": spec.geometry,
+                "families": list(spec.families),
+                "fields": fields,
+            }
+        )
     return {"api": api.rstrip("/"), "layers": layers, "labels": labels, "text": _TEXT[lang]}
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from folium.plugins import MarkerCluster
 
-from geoplan.layers.catalogue import Catalogue, Lang, LayerSpec
+from geoplan.layers.catalogue import GEOMETRY_TYPES, Catalogue, Lang, LayerSpec
 from geoplan.maps.compact import DISPLAY_DECIMALS, SIMPLIFY_M, CompactLayer, compact_features
 from geoplan.maps.geojson_layer import LABEL_AT, STYLE_KEY, FieldPopup, LabelTooltip, ThemedGeoJson
 from geoplan.maps.labels import field_alias, formatter, popup_fields, text
@@ -45,6 +45,19 @@ def ordered_specs(catalogue: Catalogue, names: Iterable[str] | None = None) -> l
     wanted = set(names) if names is not None else None
     specs = [s for s in catalogue.layers if wanted is None or s.name in wanted]
     return sorted(specs, key=lambda s: (GEOMETRY_ORDER[s.geometry], catalogue.layers.index(s)))
+
+
+def family_parts(spec: LayerSpec, frame: gpd.GeoDataFrame) -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
+    """The layer split by geometry family (houses as points and as outlines are styled and packed apart)."""
+    if len(spec.families) == 1:
+        return [(spec, frame)]
+    types = frame.geometry.geom_type.to_numpy()
+    parts = []
+    for family in spec.families:
+        part = frame[[t in GEOMETRY_TYPES[family] for t in types]]
+        if len(part):
+            parts.append((spec.for_family(family), part))
+    return parts or [(spec.for_family(spec.geometry), frame)]
 
 
 def layer_collection(
@@ -108,6 +121,32 @@ def add_layer(
     labels: bool = False,
 ) -> folium.map.Layer:
     """Add one catalogue layer to ``parent`` as a layer-control entry named by the catalogue title."""
+    parts = family_parts(spec, frame)
+    served = spec.style.get("min_zoom") is not None and display.detail_api is not None
+    if served or len(parts) == 1:  # served layers embed nothing: the browser draws each fetched feature by type
+        part_spec = spec if served else parts[0][0]
+        part = frame if served else parts[0][1]
+        return _add_family(parent, catalogue, part_spec, part, lang=lang, display=display, show=show, labels=labels)
+    # One entry in the layer control for the whole layer, one styled sub-layer per geometry family.
+    group = folium.FeatureGroup(name=spec.title(lang), show=show)
+    for part_spec, part in parts:
+        _add_family(group, catalogue, part_spec, part, lang=lang, display=display, labels=labels, control=False)
+    group.add_to(parent)
+    return group
+
+
+def _add_family(
+    parent: folium.Map | folium.FeatureGroup,
+    catalogue: Catalogue,
+    spec: LayerSpec,
+    frame: gpd.GeoDataFrame,
+    *,
+    lang: Lang = "zh",
+    display: Display = DEFAULT_DISPLAY,
+    show: bool = True,
+    labels: bool = False,
+    control: bool = True,
+) -> folium.map.Layer:
     style = layer_style(catalogue, spec)
     label = "name" if labels and spec.has_field("name") else None
     data = layer_collection(
@@ -128,7 +167,7 @@ def add_layer(
         name=title,
         show=True if cluster else show,
         canvas=canvas,
-        control=not cluster,
+        control=control and not cluster,
         label_field=label,
         min_zoom=min_zoom,
         items_url=f"{(display.detail_api or '').rstrip('/')}/collections/{spec.name}/items" if served else None,
@@ -139,7 +178,9 @@ def add_layer(
     if spec.has_field("name") and n and not label:
         geo.add_child(LabelTooltip("name"))
     if cluster:
-        group = MarkerCluster(name=title, show=show, options={"disableClusteringAtZoom": 16, "chunkedLoading": True})
+        group = MarkerCluster(
+            name=title, show=show, control=control, options={"disableClusteringAtZoom": 16, "chunkedLoading": True}
+        )
         geo.add_to(group)
         group.add_to(parent)
         return group
@@ -164,7 +205,13 @@ def add_layers(
             continue
         add_layer(m, catalogue, spec, frame, lang=lang, display=display, labels=spec.name == "villages")
         if len(frame):
-            legend.append((spec.title(lang), legend_rows(catalogue, spec, layer_style(catalogue, spec), lang)))
+            kinds = set(frame["kind"].dropna()) if "kind" in frame.columns else None
+            rows = [
+                row
+                for part_spec, _ in family_parts(spec, frame)
+                for row in legend_rows(catalogue, part_spec, layer_style(catalogue, part_spec), lang, kinds)
+            ]
+            legend.append((spec.title(lang), rows))
     return legend
 
 

@@ -8,7 +8,7 @@ keyed by a short per-feature style key, which the browser resolves — no style 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Literal
@@ -63,6 +63,8 @@ def base_style(catalogue: Catalogue, spec: LayerSpec) -> dict[str, Any]:
             "radius": hint.get("radius", 5),
             "weight": hint.get("weight", 1.5),
         }
+    if "point" in spec.families and spec.geometry != "point":
+        style["radius"] = hint.get("radius", 5)  # points of a mixed layer (house points beside footprints)
     return style
 
 
@@ -100,7 +102,7 @@ def layer_style(catalogue: Catalogue, spec: LayerSpec) -> LayerStyle:
     base = base_style(catalogue, spec)
     has_status = spec.has_field("status")
     icon = spec.style.get("icon")
-    if spec.geometry != "point":
+    if "point" not in spec.families:
         marker: Marker | None = None
     elif spec.has_field("kind") and spec.field("kind").enum or icon:
         marker = "icon"
@@ -148,13 +150,21 @@ def swatch_html(style: Mapping[str, Any], geometry: str) -> str:
     return f'<i class="{shape}" style="border:2px {line} {color};background:{background}"></i>'
 
 
-def legend_rows(catalogue: Catalogue, spec: LayerSpec, style: LayerStyle, lang: Lang = "zh") -> list[tuple[str, str]]:
-    """(symbol HTML, label) rows for one layer: a row per status, and per facility kind."""
+def legend_rows(
+    catalogue: Catalogue,
+    spec: LayerSpec,
+    style: LayerStyle,
+    lang: Lang = "zh",
+    kinds: Collection[str] | None = None,
+) -> list[tuple[str, str]]:
+    """(symbol HTML, label) rows for one layer: a row per status, and per facility kind (``kinds``: those shown)."""
     rows: list[tuple[str, str]] = []
     if style.marker == "icon" and "kind" in style.key_fields:
         enum = spec.field("kind").enum
         assert enum is not None
         for kind in catalogue.enums[enum]:
+            if kinds is not None and kind.value not in kinds:
+                continue  # a county catalogue may declare dozens of kinds; the legend names those on the map
             key = "existing|" + kind.value if "status" in style.key_fields else kind.value
             rows.append((style.table[key]["html"], kind.label(lang)))
         if "status" in style.key_fields:

@@ -33,7 +33,7 @@ class TownshipMaps:
 
     @cached_property
     def results(self) -> tuple[AnalysisResult, AnalysisResult]:
-        standards = load_standards(self.settings.standards_path)
+        standards = load_standards(self.settings.standards_path, self.store.catalogue)
         prepared = prepare(self.frames)  # once for both scenarios
         return analyse(prepared, standards, "baseline"), analyse(prepared, standards, "plan")
 

@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 
 from geoplan.layers import LayerSpec, LayerStore
+from geoplan.layers.catalogue import GEOMETRY_TYPES
 from geoplan.transfer.crs import SourceCRS, parse_crs
 from geoplan.transfer.crs import from_wgs84 as project
 from geoplan.transfer.errors import ExportError
@@ -211,11 +212,15 @@ def _write_shapefile(frame: gpd.GeoDataFrame, spec: LayerSpec, out: Path, encodi
     for col in renamed.columns:
         if str(renamed[col].dtype) == "boolean":  # DBF has no nullable boolean GDAL writes; 1/0 reads back
             renamed[col] = renamed[col].astype("Int64")
+    # A Shapefile holds one geometry type: a layer with points and polygons (houses) becomes one file per family.
+    families = [f for f in spec.families if renamed.geometry.geom_type.isin(GEOMETRY_TYPES[f]).any()]
     with tempfile.TemporaryDirectory() as tmp:
-        shp = Path(tmp) / f"{spec.name}.shp"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            pyogrio.write_dataframe(renamed, shp, driver="ESRI Shapefile", encoding=encoding)
+        for family in families or [spec.geometry]:
+            part = renamed[renamed.geometry.geom_type.isin(GEOMETRY_TYPES[family]).to_numpy()] if families else renamed
+            stem = spec.name if len(families) <= 1 else f"{spec.name}_{family}"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pyogrio.write_dataframe(part, Path(tmp) / f"{stem}.shp", driver="ESRI Shapefile", encoding=encoding)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for part in sorted(Path(tmp).iterdir()):
                 zf.write(part, part.name)
@@ -227,7 +232,7 @@ def _write_table(
     """A table with lon/lat (or x/y), WKT and a ``crs`` column, so geoplan re-imports it without ``--crs``."""
     projected = not target.crs.is_geographic
     table = pd.DataFrame(frame.drop(columns="geometry"))
-    if spec.geometry == "point":
+    if spec.families == ("point",) or (len(frame) and frame.geometry.geom_type.eq("Point").all()):
         xs = frame.geometry.x
         ys = frame.geometry.y
         table["x" if projected else "lon"] = xs.to_numpy()

@@ -28,7 +28,8 @@ from geoplan.transfer.errors import FieldMapError
 COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("名称", "项目名称", "名字", "道路名称", "路名", "设施名称", "水库名称", "线路名称", "村名", "村庄名称",
              "自然村", "自然村名称", "户主", "户主姓名", "标题"),
-    "code": ("行政区划代码", "区划代码", "统计用区划代码", "村代码", "代码", "行政村代码"),
+    "code": ("行政区划代码", "区划代码", "统计用区划代码", "村代码", "代码", "行政村代码", "village_code", "djzqdm",
+             "zqdm", "xzqdm", "xzqhdm", "cun_code", "村级代码", "地籍子区代码"),
     "status": ("状态", "建设状态", "项目状态", "建设性质", "现状/规划"),
     "year": ("年份", "年度", "建设年份", "建成年份", "实施年度", "计划年度", "建设年度"),
     "budget_wan": ("投资", "投资额", "总投资", "估算投资", "预算", "投资金额", "投资估算"),
@@ -39,7 +40,15 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "width_m": ("路面宽度", "宽度", "路宽", "路基宽度"),
     "danger_grade": ("危房等级", "鉴定等级", "危险等级", "等级"),
     "households": ("户数", "农户数", "住户数"),
-    "population": ("人口", "人数", "户籍人口", "常住人口", "人口数"),
+    "population": ("人口", "人数", "户籍人口", "常住人口", "人口数", "population_registered", "registered_population",
+                   "hjrk", "总人口"),
+    "water_type": ("水域类型", "水体类型", "水面类型", "类型", "类别"),
+    "utility": ("线路类别", "线路类型", "管线类别", "类型"),
+    "laying": ("敷设方式", "架设方式", "敷设", "埋设方式"),
+    "works": ("工程类别", "项目类型", "建设内容", "工程类型"),
+    "tidy_status": ("整治状况", "整治状态", "是否整治"),
+    "area_mu": ("亩数", "申报面积", "新增水田面积", "改造面积"),
+    "label": ("类型说明", "设施说明", "原类型", "调查类型"),
     "identified_year": ("鉴定年份", "鉴定年度", "认定年度"),
     "capacity_10k_m3": ("总库容", "库容"),
     "scale": ("规模", "工程规模", "水库规模"),
@@ -280,6 +289,9 @@ def enum_value(catalogue: Catalogue, enum: str, value: Any, extra: Mapping[str, 
                 return v
     for v in catalogue.enums.get(enum, ()):
         if key in (normalise_value(v.value), normalise_value(v.zh), normalise_value(v.en)):
+            return v.value
+    for v in catalogue.enums.get(enum, ()):
+        if key in (normalise_value(a) for a in v.aliases):  # the catalogue's own synonyms (现状设施点, 祠堂 …)
             return v.value
     for target, words in VALUE_SYNONYMS.get(enum, {}).items():
         if key in (normalise_value(w) for w in words):

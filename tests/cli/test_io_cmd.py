@@ -49,7 +49,10 @@ def test_dry_run_lists_bad_rows_and_exit_code_is_1(tmp_path: Path, capsys, monke
     args = ["import", str(csv), "--layer", "housing_repairs", "--crs", "wgs84", "--data-dir", str(data)]
     assert main([*args, "--dry-run", "--status", "planned"]) == 1
     err = capsys.readouterr().err
-    assert "housing_repairs,第2行,字段 danger_grade:取值 'X级' 不在允许范围内:['C', 'D']" in err
+    assert (
+        "housing_repairs,第2行,字段 danger_grade:取值 'X级' 不在允许范围内,可填:C(C级(局部危房)), D(D级(整幢危房))"
+        in err
+    )
     assert main(args) == 1  # no --status: all three rows lack the required status
     assert capsys.readouterr().err.count("字段 status:必填字段缺失") == 3
     assert LayerStore(data).count("housing_repairs") == 0

@@ -10,17 +10,20 @@ from geoplan.errors import CatalogueError, LayerNotFound
 from geoplan.layers.catalogue import parse_catalogue
 
 REQUIRED_LAYERS = {
-    "villages": "polygon",
-    "settlements": "point",
-    "buildings": "polygon",
-    "roads": "line",
-    "reservoirs": "point",
-    "water_networks": "line",
-    "housing_repairs": "point",
-    "eco_villages": "polygon",
-    "tourism_routes": "line",
-    "facilities": "point",
-    "sewage_networks": "line",
+    "villages": ("polygon",),
+    "settlements": ("point",),
+    "buildings": ("polygon", "point"),  # footprints or a survey's house points
+    "roads": ("line",),
+    "reservoirs": ("point", "polygon"),  # the dam or the water surface
+    "water_networks": ("line",),
+    "housing_repairs": ("point",),
+    "eco_villages": ("polygon",),
+    "tourism_routes": ("line",),
+    "facilities": ("point",),
+    "sewage_networks": ("line",),
+    "water_bodies": ("polygon",),
+    "utility_lines": ("line",),
+    "farmland_projects": ("polygon",),
 }
 PROJECT_FIELDS = {"name", "status", "year", "village_code", "budget_wan", "updated_at", "version"}
 
@@ -31,7 +34,7 @@ def raw_catalogue() -> dict:
 
 
 def test_every_layer_of_the_brief_is_declared_with_its_geometry(catalogue):
-    assert {name: catalogue.layer(name).geometry for name in catalogue.names} == REQUIRED_LAYERS
+    assert {name: catalogue.layer(name).families for name in catalogue.names} == REQUIRED_LAYERS
 
 
 def test_project_layers_carry_the_common_project_fields(catalogue):

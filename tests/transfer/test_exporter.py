@@ -44,7 +44,7 @@ def full_store(tmp_path: Path) -> LayerStore:
         "facilities",
         [
             _feature("facility-a", Point(250, 250), name="村卫生室", status="existing", kind="clinic", capacity=4,
-                     grade="甲等", year=2018, note="周二、周四坐诊（乡卫生院派驻）"),
+                     grade="甲等", year=2018, note="周二、周四坐诊（乡卫生院派驻）", label="卫生室"),
             _feature("facility-b", Point(1500, -300), name="旅游公厕", status="planned", kind="public_toilet",
                      grade="AA", budget_wan=30),
         ],

@@ -77,7 +77,7 @@ def geometry_schema(spec: LayerSpec) -> dict[str, Any]:
     return {
         "title": "几何 Geometry",
         "x-ogc-role": "primary-geometry",
-        "oneOf": [{"format": fmt} for fmt in GEOMETRY_FORMATS[spec.geometry]],
+        "oneOf": [{"format": fmt} for family in spec.families for fmt in GEOMETRY_FORMATS[family]],
     }
 
 

@@ -67,7 +67,7 @@ window.geoplanDrawing = function (map, cfg) {
     });
   }
   function open(fam) {
-    var choices = cfg.layers.filter(function (l) { return l.geometry === fam; });
+    var choices = cfg.layers.filter(function (l) { return (l.families || [l.geometry]).indexOf(fam) >= 0; });
     box.textContent = "";
     box.appendChild(el("h4", {}, T.title));
     var pick = el("select", {name: "layer", id: "gp-draw-layer"});
