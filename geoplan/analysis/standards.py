@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geoplan.analysis.works import WorkTarget, check_works
 from geoplan.errors import CatalogueError
 from geoplan.layers import Catalogue, default_catalogue
 
@@ -111,6 +112,8 @@ class Standards(_Frozen):
     version: int = 1
     nearly_met_ratio: float = Field(default=0.8, gt=0, le=1)
     indicators: tuple[Indicator, ...] = Field(alias="indicator")
+    #: Yearly tasks measured as quantities (km tidied, 亩 converted) against their targets.
+    works: tuple[WorkTarget, ...] = ()
     path: str | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -178,6 +181,7 @@ def parse_standards(data: dict, *, origin: str = "<standards>", catalogue: Catal
             lines.append(f"{'.'.join(str(p) for p in loc)}: {err['msg']}")
         raise CatalogueError(f"standards file {origin}: " + "; ".join(lines)) from None
     problems = _check_against_catalogue(standards, catalogue or default_catalogue())
+    problems += check_works(standards.works, catalogue or default_catalogue())
     if problems:
         raise CatalogueError(f"standards file {origin}: " + "; ".join(problems))
     return standards

@@ -45,14 +45,14 @@ def report_command(
     if scenario not in ("baseline", "plan"):
         raise GeoplanError(f"unknown scenario {scenario!r} (baseline or plan)")
     settings = settings_from(data_dir, lang, standards_path=standards)
-    std = load_standards(settings.standards_path)
     store = store_from(settings)
+    std = load_standards(settings.standards_path, store.catalogue)
     written: list[Path] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
         task = progress.add_task("读取图层 reading layers …")
         frames = store.frames()
         progress.update(task, description="分析现状与规划 analysing baseline and plan …")
-        report = build_report(frames, std, scenario, settings.lang)  # type: ignore[arg-type]
+        report = build_report(frames, std, scenario, settings.lang, catalogue=store.catalogue)  # type: ignore[arg-type]
         for f in formats:
             progress.update(task, description=f"生成报告 writing {f} …")
             written += write_report(report, f, out, settings.assets_dir)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from geoplan.analysis import AnalysisResult, PlanDelta, Standards, analyse, compare, prepare, status_label
 from geoplan.errors import GeoplanError
-from geoplan.layers import default_catalogue
+from geoplan.layers import Catalogue, default_catalogue
 
 Lang = Literal["zh", "en"]
 FORMATS: tuple[str, ...] = ("xlsx", "html", "md", "json", "csv")
@@ -31,6 +31,12 @@ class Report:
     lang: Lang
     frames: Mapping[str, gpd.GeoDataFrame]
     title: str
+    #: The catalogue the frames were read with (a deployment's); None = the shipped one.
+    catalogue: Catalogue | None = None
+
+    @property
+    def layer_catalogue(self) -> Catalogue:
+        return self.catalogue or default_catalogue()
 
     @property
     def result(self) -> AnalysisResult:
@@ -44,7 +50,7 @@ class Report:
         return en if self.lang == "en" else zh
 
     def theme_name(self, theme: str) -> str:
-        th = default_catalogue().themes[theme]
+        th = self.layer_catalogue.themes[theme]
         return th.en if self.lang == "en" else th.zh
 
     def themes(self) -> list[str]:
@@ -94,6 +100,7 @@ def build_report(
     scenario: Literal["baseline", "plan"] = "baseline",
     lang: Lang = "zh",
     title: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Report:
     """Analyse both scenarios (the plan delta is always part of the report) and bundle them for the renderers."""
     prepared = prepare(frames)  # parsed, projected and indexed once for both scenarios
@@ -101,7 +108,7 @@ def build_report(
     plan = analyse(prepared, standards, "plan", lang=lang)
     delta = compare(baseline, plan, frames)
     default = "乡村基础设施短板分析报告" if lang == "zh" else "Village infrastructure gap report"
-    return Report(baseline, plan, delta, scenario, lang, frames, title or default)
+    return Report(baseline, plan, delta, scenario, lang, frames, title or default, catalogue)
 
 
 def write_report(report: Report, fmt: str, out_dir: Path, assets_dir: Path | None = None) -> list[Path]:

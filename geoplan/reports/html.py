@@ -34,6 +34,7 @@ from geoplan.reports.charts import (
 )
 from geoplan.reports.narrative import headlines
 from geoplan.reports.tables import definitions_table, delta_table, projects_table, summary_table, theme_table
+from geoplan.reports.works import works_frame, works_sentences, works_table
 from geoplan.reports.xlsx import STATUS_FILL
 
 #: ECharts' minified build inside node_modules (npm package ``echarts``, pinned in package.json).
@@ -61,6 +62,8 @@ section{margin-bottom:24px}
 {% endfor %}<section id="radar"><h2>{{ t_radar }}</h2><div class="charts">{% for r in radars %}
 <div class="chart radar" data-chart="{{ r }}" role="img"></div>{% endfor %}</div></section>
 <section id="plan"><h2>{{ t_plan }}</h2>{{ delta|safe }}{{ projects|safe }}</section>
+{% if works %}<section id="works"><h2>{{ works.title }}</h2>
+<ul>{% for s in works.sentences %}<li>{{ s }}</li>{% endfor %}</ul>{{ works.table|safe }}</section>{% endif %}
 <section id="appendix"><h2>{{ t_appendix }}</h2>{{ definitions|safe }}<p>{{ note }}</p></section>
 <script type="application/json" id="geoplan-charts">{{ charts|safe }}</script>
 </body></html>"""
@@ -169,9 +172,17 @@ def render_html(report: Report, links: ScriptLinks | None = None, assets_dir: Pa
                 "charts": [f"bars-{k}" for k in keys[:2]],
             }
         )
+    works = None
+    if report.standards.works:
+        frame = works_frame(report)
+        works = {
+            "title": report.t("年度工程量", "Works this year"),
+            "sentences": works_sentences(report, frame),
+            "table": _html_table(works_table(report, frame)),
+        }
     n_share = sum(1 for i in report.standards.indicators if i.unit == "%")
     return _TEMPLATE.render(
-        lang=report.lang, title=report.title, fills=STATUS_FILL, headlines=headlines(report),
+        lang=report.lang, works=works, title=report.title, fills=STATUS_FILL, headlines=headlines(report),
         scripts=_scripts(links, assets_dir), charts=_json_block(options), font=FONT,
         progress_h=int(np.clip(28 * n_share + 90, 200, 900)),
         t_progress=report.t("全乡指标与目标", "Township indicators against target"),

@@ -9,6 +9,7 @@ import pandas as pd
 from geoplan.reports.build import Report
 from geoplan.reports.narrative import headlines
 from geoplan.reports.tables import definitions_table, delta_table, projects_table, summary_table, theme_table
+from geoplan.reports.works import works_frame, works_sentences, works_table
 
 
 def _md(frame: pd.DataFrame) -> str:
@@ -29,6 +30,11 @@ def render_markdown(report: Report) -> str:
         parts += ["", f"## {report.theme_name(theme)}", "", _md(theme_table(report, theme)[0])]
     parts += ["", f"## {report.t('规划成效', 'Plan effect')}", "", _md(delta_table(report))]
     parts += ["", _md(projects_table(report))]
+    if report.standards.works:
+        works = works_frame(report)
+        parts += ["", f"## {report.t('年度工程量', 'Works this year')}", ""]
+        parts += [f"- {s}" for s in works_sentences(report, works)]
+        parts += ["", _md(works_table(report, works))]
     parts += ["", f"## {report.t('附录：指标定义与依据', 'Appendix: definitions')}", "", _md(definitions_table(report))]
     note = report.t(
         "距离为本地投影坐标系中的直线距离；综合得分的权重在可评估指标间重新归一。",

@@ -10,6 +10,7 @@ import pandas as pd
 
 from geoplan.reports.build import Report
 from geoplan.reports.narrative import headlines
+from geoplan.reports.works import works_frame
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -32,6 +33,7 @@ def report_document(report: Report) -> dict:
         "indicators": _records(r.indicators),
         "plan_delta": {"villages": _records(report.delta.villages), "projects": _records(report.delta.projects)},
         "standards": [i.model_dump(mode="json") for i in report.standards.indicators],
+        "works": _records(works_frame(report)) if report.standards.works else [],
     }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from geoplan.analysis import status_label
-from geoplan.layers import default_catalogue
 from geoplan.reports.build import Report
 from geoplan.reports.numbers import count, pct, unit_label, value, wan
 
@@ -63,7 +62,7 @@ def theme_table(report: Report, theme: str) -> tuple[pd.DataFrame, pd.DataFrame]
 def projects_table(report: Report) -> pd.DataFrame:
     """Per planned project: villages, newly covered 户, budget, cost per 户."""
     p = report.delta.projects
-    cat = default_catalogue()
+    cat = report.layer_catalogue
     names = dict(zip(report.result.villages["village_code"], report.result.villages["village_name"], strict=False))
     return pd.DataFrame(
         {

@@ -26,6 +26,7 @@ from geoplan.reports.build import Report
 from geoplan.reports.narrative import headlines
 from geoplan.reports.numbers import unit_label
 from geoplan.reports.tables import definitions_table, projects_table, summary_table, theme_table, township_value
+from geoplan.reports.works import works_frame, works_sentences, works_table
 
 #: Status colours (达标 green, 基本达标 amber, 未达标 red, 未评估 grey) — the same in every renderer.
 STATUS_FILL = {"met": "C6EFCE", "nearly_met": "FFEB9C", "not_met": "FFC7CE", "not_assessed": "E7E6E6"}
@@ -107,6 +108,7 @@ def sheet_names(report: Report) -> list[str]:
         report.t("图表数据", "Chart data"),
         report.t("项目成效", "Plan effect"),
         report.t("指标说明", "Definitions"),
+        *([works_sheet_name(report)] if report.standards.works else []),
     ]
 
 
@@ -208,9 +210,16 @@ def _chart_sheets(wb: Workbook, titles: tuple[str, str], report: Report) -> None
         data_ws.append(row)
 
 
+def works_sheet_name(report: Report) -> str:
+    """The works sheet, after the definitions (present when the standards declare works)."""
+    return report.t("年度工程量", "Works")
+
+
 def write_xlsx(report: Report, path: Path) -> Path:
     wb = Workbook(write_only=True)
     names = sheet_names(report)
+    if report.standards.works:
+        names = names[:-1]  # the works sheet comes last
     summary = summary_table(report)
     status_cols = pd.DataFrame(index=summary.index)
     st = report.result.indicators.pivot(index="village_code", columns="indicator", values="status")
@@ -224,5 +233,8 @@ def write_xlsx(report: Report, path: Path) -> Path:
     _chart_sheets(wb, (names[-4], names[-3]), report)
     _sheet(wb, names[-2], projects_table(report))
     _sheet(wb, names[-1], definitions_table(report))
+    if report.standards.works:
+        frame = works_frame(report)
+        _sheet(wb, works_sheet_name(report), works_table(report, frame), top=works_sentences(report, frame))
     wb.save(path)
     return path

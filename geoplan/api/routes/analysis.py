@@ -140,7 +140,7 @@ async def gap_report(request: Request, store: StoreDep, settings: SettingsDep, _
     model = _model(request, store, settings)
 
     def render() -> tuple[str, bytes]:
-        report = build_report(store.frames(), model.standards, scenario, lang)  # type: ignore[arg-type]
+        report = build_report(store.frames(), model.standards, scenario, lang, catalogue=store.catalogue)  # type: ignore[arg-type]
         with tempfile.TemporaryDirectory() as tmp:
             paths = write_report(report, fmt, Path(tmp))
             chosen = next((p for p in paths if p.stem.endswith("_indicators")), paths[0])
