@@ -15,6 +15,7 @@ from geoplan.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from geoplan.transfer import ImportPlan
+    from geoplan.transfer.explain import Explanation
 
 # geoplan.transfer (geopandas, pyogrio, openpyxl) is imported inside the commands: `geoplan --help` starts without it.
 #: Export formats named in the help text; tests check this matches ``geoplan.transfer.EXPORT_FORMATS``.
@@ -43,6 +44,33 @@ def _print_plan(plan: ImportPlan, dry_run: bool) -> None:
         console.print(f"注意 {plan.outside_villages} 行不在任何行政村内 (no village_code will be filled)", markup=False)
     if dry_run and not plan.problems:
         console.print("试运行 dry run: 全部通过校验，未写入 all rows valid, nothing written")
+
+
+def _print_explanation(ex: Explanation, lang: str) -> None:
+    zh = lang == "zh"
+    title = f"{ex.source} → {ex.layer} ({ex.format}, {ex.rows} {'行' if zh else 'rows'})"
+    table = Table(title=title)
+    for header in (("字段", "field"), ("来源列", "columns"), ("依据", "matched by"), ("示例(前几行)", "first rows")):
+        table.add_column(header[0] if zh else header[1])
+    for row in ex.fields:
+        source = ", ".join(row.sources) or (f"--set/默认 {row.template}" if zh else f"--set/default {row.template}")
+        if not row.sources and row.template is None:
+            source = "—"
+        name = f"{row.field} {row.title}" + (" *" if row.required else "")
+        samples = " | ".join("" if v is None else str(v) for v in row.samples)
+        table.add_row(name, source, ex.how_text(row, lang), samples)
+    console.print(table, markup=False)
+    if ex.ignored:
+        console.print(("未导入的列: " if zh else "ignored columns: ") + ", ".join(ex.ignored), markup=False)
+    if ex.missing_required:
+        names = ", ".join(ex.missing_required)
+        console.print(
+            f"必填字段无来源(每行都会出错): {names} — 用 --field 列=字段 或 --set 字段=值"
+            if zh
+            else f"required fields with no source (every row would fail): {names} — use --field or --set",
+            markup=False,
+        )
+    console.print("仅说明映射,未检查、未写入" if zh else "mapping only: nothing checked or written", markup=False)
 
 
 @app.command("import")
@@ -74,12 +102,22 @@ def import_command(
         ),
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="字段=值 FIELD=VALUE for rows that give none; a {column} template is allowed (name={code}). Repeat.",
+        ),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print the field mapping the import would use; check and write nothing.")
+    ] = False,
     data_dir: DataDirOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Import a file into a layer: every row or none, as one change that `geoplan undo` reverts."""
     from geoplan.transfer import ImportOptions, plan_import, write_plan
-    from geoplan.transfer.fieldmap import parse_field_options
+    from geoplan.transfer.fieldmap import parse_field_options, parse_set_options
 
     settings = settings_from(data_dir, lang)
     store = store_from(settings)
@@ -93,7 +131,13 @@ def import_command(
         preset=preset,
         keep_ids=keep_ids,
         allow_duplicates=allow_duplicates,
+        sets=parse_set_options(set_ or []),
     )
+    if explain:
+        from geoplan.transfer.explain import explain_import
+
+        _print_explanation(explain_import(store, file, options, lang=settings.lang), settings.lang)
+        return
     plan = plan_import(store, file, options)
     _print_plan(plan, dry_run)
     if plan.problems:

@@ -185,6 +185,10 @@ class FieldMap:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     skip: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: target field → ``--set`` value or template, for rows whose columns give none.
+    sets: dict[str, str] = field(default_factory=dict)
+    #: target field → how its columns were chosen (field, preset, name, shapefile, label, synonym).
+    how: dict[str, str] = field(default_factory=dict)
 
 
 def parse_field_options(items: Iterable[str]) -> dict[str, str]:
@@ -198,6 +202,65 @@ def parse_field_options(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def parse_set_options(items: Iterable[str]) -> dict[str, str]:
+    """``["name={code}", "status=planned"]`` → {field: value or template}; a clear error for anything else."""
+    out: dict[str, str] = {}
+    for item in items:
+        target, sep, value = item.partition("=")
+        if not sep or not target.strip():
+            raise FieldMapError(f"--set {item!r}: write it as 字段=值 (FIELD=VALUE, e.g. name={{code}})")
+        template_fields(value)  # a bad template is refused before the file is read
+        out[target.strip()] = value.strip()
+    return out
+
+
+#: Longest template accepted (a name or a note, never a program).
+MAX_TEMPLATE = 200
+_TEMPLATE_PART = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+def template_fields(template: str) -> list[str]:
+    """The column names a template refers to (``"{code}村"`` → ["code"]); only plain names are allowed.
+
+    Expansion is plain substitution: no attribute or index access, no format specs or conversions — a template
+    is planner input and must not reach into Python objects or build huge strings.  ``{{`` and ``}}`` are
+    literal braces.
+    """
+    if len(template) > MAX_TEMPLATE:
+        raise FieldMapError(f"template {template[:40]!r}…: longer than {MAX_TEMPLATE} characters")
+    names = []
+    for m in _TEMPLATE_PART.finditer(template):
+        token = m.group(0)
+        if token in ("{{", "}}"):
+            continue
+        name = m.group(1)
+        if name is None or not name.strip() or any(c in name for c in ".[]:!"):
+            raise FieldMapError(
+                f"template {template!r}: {token!r} is not a plain column name in braces — write e.g. {{code}} "
+                "(no attributes, indexes or format specs; {{ and }} for literal braces)"
+            )
+        names.append(name.strip())
+    return names
+
+
+def expand_template(template: str, row: Mapping[str, Any]) -> str:
+    """``template`` with each ``{column}`` replaced by the row's value (blank when missing)."""
+
+    def part(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        value = row.get(m.group(1).strip()) if m.group(1) is not None else None
+        if _blank(value):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))  # Excel stores codes like 430123001001 as numbers
+        return str(value)
+
+    template_fields(template)  # refuses anything but plain names
+    return _TEMPLATE_PART.sub(part, template)
+
+
 def _target_field(layer: LayerSpec, target: str) -> str:
     """A catalogue field named by its name or its Chinese/English label."""
     key = normalise_name(target)
@@ -208,31 +271,40 @@ def _target_field(layer: LayerSpec, target: str) -> str:
     raise FieldMapError(f"layer {layer.name} has no field {target!r}; its fields: {names}")
 
 
-def _auto_target(layer: LayerSpec, column: str) -> str | None:
+def _auto_target(layer: LayerSpec, column: str) -> tuple[str, str] | None:
+    """The field a column name means, and how that was decided (name, shapefile, label, synonym)."""
     key = normalise_name(column)
     writable = [f for f in layer.fields if not f.readonly]
     for f in writable:
         if key == f.name.lower():
-            return f.name
+            return f.name, "name"
     # Shapefile DBF names are cut to 10 characters (village_code → village_co).
     truncated = [f.name for f in writable if len(f.name) > 10 and key == f.name[:10].lower()]
     if len(truncated) == 1:
-        return truncated[0]
+        return truncated[0], "shapefile"
     for f in writable:
         if key in (normalise_name(f.zh), normalise_name(f.en)):
-            return f.name
+            return f.name, "label"
     for f in writable:
         if key in (normalise_name(s) for s in COLUMN_SYNONYMS.get(f.name, ())):
-            return f.name
+            return f.name, "synonym"
     return None
 
 
 def build_field_map(
-    layer: LayerSpec, columns: Iterable[str], explicit: Mapping[str, str] | None = None, preset: Preset | None = None
+    layer: LayerSpec,
+    columns: Iterable[str],
+    explicit: Mapping[str, str] | None = None,
+    preset: Preset | None = None,
+    sets: Mapping[str, str] | None = None,
 ) -> FieldMap:
-    """Decide which column feeds which field; explicit choices first, then the preset, then by name."""
+    """Decide which column feeds which field; explicit choices first, then the preset, then by name.
+
+    ``sets`` (``--set FIELD=VALUE``) give a value or a ``{column}`` template for rows whose columns give none.
+    """
     cols = [str(c) for c in columns if str(c) != "geometry"]
     mapped: dict[str, list[str]] = {}
+    how: dict[str, str] = {}
     used: set[str] = set()
     for source, target in (explicit or {}).items():
         if source not in cols:
@@ -240,6 +312,7 @@ def build_field_map(
                 f"--field {source}={target}: the file has no column {source!r}; it has {', '.join(cols)}"
             )
         mapped.setdefault(_target_field(layer, target), []).append(source)
+        how[_target_field(layer, target)] = "field"
         used.add(source)
     values: dict[str, dict[str, str]] = {}
     defaults: dict[str, str] = {}
@@ -252,19 +325,33 @@ def build_field_map(
             present = [s for s in sources if s in cols]
             if present:
                 mapped[name] = present
+                how[name] = "preset"
                 used.update(present)
         values = {_target_field(layer, k): v for k, v in preset.values.items()}
         defaults = {_target_field(layer, k): v for k, v in preset.defaults.items()}
+        for template in defaults.values():
+            template_fields(template)
         skip = {k: v for k, v in preset.skip.items() if k in cols}
     for column in cols:
         if column in used or normalise_name(column) == "id":
             continue
-        target = _auto_target(layer, column)
-        if target is not None and target not in mapped:
-            mapped[target] = [column]
+        found = _auto_target(layer, column)
+        if found is not None and found[0] not in mapped:
+            mapped[found[0]] = [column]
+            how[found[0]] = found[1]
             used.add(column)
+    chosen: dict[str, str] = {}
+    for target, template in (sets or {}).items():
+        missing = [c for c in template_fields(template) if c not in cols]
+        if missing:
+            raise FieldMapError(
+                f"--set {target}={template}: the file has no column {missing[0]!r}; it has {', '.join(cols)}"
+            )
+        chosen[_target_field(layer, target)] = template
     ignored = tuple(c for c in cols if c not in used and normalise_name(c) != "id")
-    return FieldMap(layer, {k: tuple(v) for k, v in mapped.items()}, ignored, values, defaults, skip)
+    return FieldMap(
+        layer, {k: tuple(v) for k, v in mapped.items()}, ignored, values, defaults, skip, sets=chosen, how=how
+    )
 
 
 def _blank(value: Any) -> bool:
@@ -350,13 +437,6 @@ def coerce(catalogue: Catalogue, spec: FieldSpec, value: Any, extra: Mapping[str
     return text[:-2] if re.fullmatch(r"\d+\.0", text) else text
 
 
-class _Row(dict[str, Any]):
-    """Source row for default templates: a missing column formats as empty text."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
 def map_row(catalogue: Catalogue, fmap: FieldMap, row: Mapping[str, Any]) -> dict[str, Any]:
     """One source row → catalogue properties (blank cells omitted, so optional fields stay absent)."""
     props: dict[str, Any] = {}
@@ -376,9 +456,10 @@ def map_row(catalogue: Catalogue, fmap: FieldMap, row: Mapping[str, Any]) -> dic
             break
         if chosen is not None:
             props[target] = coerce(catalogue, spec, chosen, extra)
-    for target, template in fmap.defaults.items():
+    # --set values come before the preset's defaults (and --status): the planner said so for this file.
+    for target, template in [*fmap.sets.items(), *fmap.defaults.items()]:
         if target not in props:
-            text = template.format_map(_Row({k: "" if _blank(v) else v for k, v in row.items()})).strip()
+            text = expand_template(template, row).strip()
             if text:
                 props[target] = coerce(catalogue, fmap.layer.field(target), text, fmap.values.get(target))
     return props

@@ -42,6 +42,8 @@ class ImportOptions:
     keep_ids: bool = False
     #: Import rows with the same name and geometry as a feature the layer already has (a re-import, usually).
     allow_duplicates: bool = False
+    #: ``--set FIELD=VALUE``: a value or ``{column}`` template for rows whose columns give none.
+    sets: Mapping[str, str] = field(default_factory=dict)
 
 
 #: A table column naming its rows' CRS (geoplan's own CSV/XLSX exports write one), read like ``--crs``.
@@ -153,7 +155,7 @@ def plan_import(store: LayerStore, path: Path, options: ImportOptions, *, source
     raw[~fit] = None
     geoms = to_wgs84(gpd.GeoSeries(raw, index=frame.index, crs=frame.crs), crs)
     preset = load_preset(options.preset) if options.preset else None
-    fmap = build_field_map(spec, list(frame.columns), options.fields, preset)
+    fmap = build_field_map(spec, list(frame.columns), options.fields, preset, options.sets)
     if options.status is not None:
         fmap.defaults["status"] = options.status
     records = frame.drop(columns="geometry").to_dict("records")

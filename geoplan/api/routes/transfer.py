@@ -18,7 +18,8 @@ from geoplan.api.formats import json_response, lang_of
 from geoplan.api.problems import ApiProblem, bad_request
 from geoplan.transfer import EXPORT_FORMATS, ImportOptions, export_layer, plan_import, write_plan
 from geoplan.transfer.errors import CRSUndetermined
-from geoplan.transfer.fieldmap import parse_field_options
+from geoplan.transfer.explain import explain_import
+from geoplan.transfer.fieldmap import parse_field_options, parse_set_options
 
 router = APIRouter()
 
@@ -30,7 +31,9 @@ def _safe_name(name: str | None) -> str:
 
 
 #: Form fields an import takes besides the file (see ImportOptions).
-IMPORT_FIELDS = ("file", "crs", "field", "status", "table", "encoding", "preset", "keep_ids", "dry_run")
+IMPORT_FIELDS = (
+    "file", "crs", "field", "status", "table", "encoding", "preset", "keep_ids", "dry_run", "set", "explain",
+)  # fmt: skip
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
 
@@ -86,13 +89,18 @@ async def import_file_route(
         encoding=_text_field(form, "encoding"),
         preset=_text_field(form, "preset"),
         keep_ids=_bool_field(form, "keep_ids"),
+        sets=parse_set_options([v for v in form.getlist("set") if isinstance(v, str)]),
     )
     dry_run = _bool_field(form, "dry_run")
+    explain = _bool_field(form, "explain")
     name = _safe_name(file.filename)
     try:
         with tempfile.TemporaryDirectory(prefix="geoplan-upload-") as tmp:
             path = Path(tmp) / name
             path.write_bytes(await file.read())
+            if explain:  # the mapping only: nothing checked or written
+                found = await run_in_threadpool(explain_import, store, path, options, source_name=name, lang=lang)
+                return json_response(found.summary(lang) | {"explain": True}, status=200)
             try:
                 plan = await run_in_threadpool(plan_import, store, path, options, source_name=name)
             except CRSUndetermined as exc:
