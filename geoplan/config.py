@@ -49,6 +49,8 @@ class Settings:
     assets_dir: Path | None = None
     #: 天地图 key, enabling that basemap on maps.
     tianditu_key: str | None = None
+    #: Basemap of the maps the API serves (none: no request leaves the server, as on an intranet).
+    basemap: str = "none"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -83,5 +85,6 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         lang="en" if lang == "en" else "zh",
         assets_dir=Path(env["GEOPLAN_ASSETS_DIR"]) if env.get("GEOPLAN_ASSETS_DIR") else None,
         tianditu_key=env.get("GEOPLAN_TIANDITU_KEY") or None,
+        basemap=env.get("GEOPLAN_BASEMAP") or "none",
     )
     return settings.with_overrides(**overrides)

@@ -111,6 +111,8 @@ class Standards(_Frozen):
 
     version: int = 1
     nearly_met_ratio: float = Field(default=0.8, gt=0, le=1)
+    #: A facility farther than this from every road is flagged before it is saved (a warning, not a refusal).
+    facility_road_max_m: float = Field(default=500, gt=0)
     indicators: tuple[Indicator, ...] = Field(alias="indicator")
     #: Yearly tasks measured as quantities (km tidied, 亩 converted) against their targets.
     works: tuple[WorkTarget, ...] = ()

@@ -29,6 +29,7 @@ ROUTERS: tuple[str, ...] = (
     "geoplan.api.routes.items",
     "geoplan.api.routes.analysis",
     "geoplan.api.routes.maps",
+    "geoplan.api.routes.editing",
     "geoplan.api.routes.transfer",
     "geoplan.api.routes.styles",
 )
@@ -79,7 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "Accept"],
-            expose_headers=["ETag", "Location", "Content-Crs"],
+            expose_headers=["ETag", "Location", "Content-Crs", "Geoplan-Change"],
         )
     for module in ROUTERS:
         app.include_router(importlib.import_module(module).router)

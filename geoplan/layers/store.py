@@ -285,9 +285,15 @@ class LayerStore:
         return len(self.snapshot(layer).features)
 
     # ---------------------------------------------------------------- writes (public)
-    def insert(self, layer: str, feature: dict[str, Any], *, actor: str | None = None) -> dict[str, Any]:
-        """Add one feature; its id is kept if given (and unused) or generated."""
-        return self._apply(layer, [self._insert_op(layer, feature)], actor=actor, op="insert")[0]
+    def insert(
+        self, layer: str, feature: dict[str, Any], *, actor: str | None = None, change: str | None = None
+    ) -> dict[str, Any]:
+        """Add one feature; its id is kept if given (and unused) or generated.
+
+        ``change`` (here and in the other single-feature writes) names the change-log record, so a caller can
+        offer to undo exactly this write (see :func:`new_change_id`).
+        """
+        return self._apply(layer, [self._insert_op(layer, feature)], actor=actor, op="insert", change=change)[0]
 
     def insert_many(
         self,
@@ -315,12 +321,27 @@ class LayerStore:
         return WriteResult(change, saved)
 
     def replace(
-        self, layer: str, fid: str, feature: dict[str, Any], *, if_match: int | None = None, actor: str | None = None
+        self,
+        layer: str,
+        fid: str,
+        feature: dict[str, Any],
+        *,
+        if_match: int | None = None,
+        actor: str | None = None,
+        change: str | None = None,
     ) -> dict[str, Any]:
-        return self._apply(layer, [_Op("replace", str(fid), feature, if_match)], actor=actor, op="replace")[0]
+        ops = [_Op("replace", str(fid), feature, if_match)]
+        return self._apply(layer, ops, actor=actor, op="replace", change=change)[0]
 
     def patch(
-        self, layer: str, fid: str, patch: dict[str, Any], *, if_match: int | None = None, actor: str | None = None
+        self,
+        layer: str,
+        fid: str,
+        patch: dict[str, Any],
+        *,
+        if_match: int | None = None,
+        actor: str | None = None,
+        change: str | None = None,
     ) -> dict[str, Any]:
         """Apply a JSON Merge Patch to a feature (``{"properties": {...}}`` and/or ``{"geometry": ...}``)."""
         if deeper_than(patch, MAX_PATCH_DEPTH):
@@ -332,11 +353,19 @@ class LayerStore:
             return merge_patch(current, patch)
 
         return self._apply(
-            layer, [_Op("replace", str(fid), None, if_match)], actor=actor, op="patch", transform=patched
+            layer, [_Op("replace", str(fid), None, if_match)], actor=actor, op="patch", transform=patched, change=change
         )[0]
 
-    def delete(self, layer: str, fid: str, *, if_match: int | None = None, actor: str | None = None) -> None:
-        self._apply(layer, [_Op("delete", str(fid), None, if_match)], actor=actor, op="delete")
+    def delete(
+        self,
+        layer: str,
+        fid: str,
+        *,
+        if_match: int | None = None,
+        actor: str | None = None,
+        change: str | None = None,
+    ) -> None:
+        self._apply(layer, [_Op("delete", str(fid), None, if_match)], actor=actor, op="delete", change=change)
 
     # ---------------------------------------------------------------- history
     def history(self, layer: str, fid: str) -> list[Version]:
@@ -389,8 +418,14 @@ class LayerStore:
             out.append(ChangeSummary(cid, first.at, first.actor, first.op, layers, len(recs), first.message))
         return out
 
-    def undo(self, change: str | None = None, *, actor: str | None = None) -> ChangeSummary:
-        """Revert one change (default: the latest) by writing the features' earlier states as a new change."""
+    def undo(
+        self, change: str | None = None, *, actor: str | None = None, only_if_current: bool = False
+    ) -> ChangeSummary:
+        """Revert one change (default: the latest) by writing the features' earlier states as a new change.
+
+        ``only_if_current`` refuses (:class:`VersionConflict`) when a feature of the change has been changed
+        since, so undoing one's own edit from a map can never silently throw away someone else's later edit.
+        """
         summaries = self.changes()
         if change is None:
             if not summaries:
@@ -408,6 +443,13 @@ class LayerStore:
             for layer in target.layers:
                 snap = self.snapshot(layer)
                 records = [r for r in self._log(layer).committed(snap.last_change) if r.change == target.change]
+                if only_if_current:
+                    for rec in records:
+                        now = snap.get(rec.id)
+                        now_version = None if now is None else int(now["properties"].get("version", 1))
+                        if now_version != rec.version:
+                            expected = "deleted" if rec.version is None else str(rec.version)
+                            raise VersionConflict(layer, rec.id, expected, str(now_version or "deleted"))
                 ops: list[_Op] = []
                 for rec in reversed(records):
                     if rec.before is None:
@@ -473,9 +515,12 @@ class LayerStore:
         message: str | None = None,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         rows: bool = False,
+        change: str | None = None,
     ) -> list[dict[str, Any]]:
         with self._lock(layer):
-            return self._apply_locked(layer, ops, actor=actor, op=op, message=message, transform=transform, rows=rows)
+            return self._apply_locked(
+                layer, ops, actor=actor, op=op, message=message, transform=transform, rows=rows, change=change
+            )
 
     def _apply_locked(
         self,

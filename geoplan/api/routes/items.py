@@ -37,8 +37,13 @@ from geoplan.config import Settings
 from geoplan.errors import FeatureNotFound
 from geoplan.layers import Catalogue, LayerSpec, LayerStore
 from geoplan.layers.limits import ID_PATTERN
+from geoplan.layers.store import new_change_id
 
 router = APIRouter()
+
+#: Response header naming the change-log record of a write, so a client can undo exactly it
+#: (``POST /changes/{change}/undo``).
+CHANGE_HEADER = "Geoplan-Change"
 
 
 def etag(feature: dict[str, Any]) -> str:
@@ -262,8 +267,10 @@ async def create_item(
     check_write_params(request, settings)
     store.spec(layer)
     feature = _incoming_feature(request, layer, await json_body(request))
-    created = await _run(store.insert, layer, feature, actor=who.name)
+    change = new_change_id()
+    created = await _run(store.insert, layer, feature, actor=who.name, change=change)
     response = _feature_response(request, layer, created, status=201)
+    response.headers[CHANGE_HEADER] = change
     response.headers["Location"] = f"{base_url(request)}/collections/{layer}/items/{created['id']}"
     return response
 
@@ -283,8 +290,11 @@ async def replace_item(
     versions = _guarded_write(request, settings, store, layer)
     feature = _incoming_feature(request, layer, await json_body(request), feature_id)
     if_match = expected_version(store, layer, feature_id, versions)
-    replaced = await _run(store.replace, layer, feature_id, feature, if_match=if_match, actor=who.name)
-    return _feature_response(request, layer, replaced)
+    change = new_change_id()
+    replaced = await _run(store.replace, layer, feature_id, feature, if_match=if_match, actor=who.name, change=change)
+    response = _feature_response(request, layer, replaced)
+    response.headers[CHANGE_HEADER] = change
+    return response
 
 
 @router.patch("/collections/{layer}/items/{feature_id}")
@@ -309,8 +319,11 @@ async def update_item(
     patch = _incoming_feature(request, layer, {"type": "Feature", **patch}) if "geometry" in patch else patch
     patch.pop("type", None)
     if_match = expected_version(store, layer, feature_id, versions)
-    updated = await _run(store.patch, layer, feature_id, patch, if_match=if_match, actor=who.name)
-    return _feature_response(request, layer, updated)
+    change = new_change_id()
+    updated = await _run(store.patch, layer, feature_id, patch, if_match=if_match, actor=who.name, change=change)
+    response = _feature_response(request, layer, updated)
+    response.headers[CHANGE_HEADER] = change
+    return response
 
 
 @router.delete("/collections/{layer}/items/{feature_id}", status_code=204)
@@ -320,8 +333,9 @@ async def delete_item(
     """Delete a feature (recorded in the change log, so it can be restored)."""
     versions = _guarded_write(request, settings, store, layer)
     if_match = expected_version(store, layer, feature_id, versions)
-    await _run(store.delete, layer, feature_id, if_match=if_match, actor=who.name)
-    return Response(status_code=204)
+    change = new_change_id()
+    await _run(store.delete, layer, feature_id, if_match=if_match, actor=who.name, change=change)
+    return Response(status_code=204, headers={CHANGE_HEADER: change})
 
 
 def _options(request: Request, *, collection: bool) -> Response:

@@ -21,16 +21,19 @@ from geoplan.maps.township import TownshipMaps
 
 router = APIRouter(tags=["maps"])
 
-BasemapQuery = Annotated[str, Query(pattern="^(" + "|".join(BASEMAPS) + ")$", description="Basemap")]
+BasemapQuery = Annotated[
+    str | None,
+    Query(pattern="^(" + "|".join(BASEMAPS) + ")$", description="Basemap (default: the server's, GEOPLAN_BASEMAP)"),
+]
 LangQuery = Annotated[str | None, Query(pattern="^(zh|en)$", description="Label language")]
 
 
-def _maps(request: Request, store: StoreDep, settings: Settings, basemap: str, lang: str | None) -> TownshipMaps:
+def _maps(request: Request, store: StoreDep, settings: Settings, basemap: str | None, lang: str | None) -> TownshipMaps:
     if lang is not None:
         settings = settings.with_overrides(lang=lang)
     # Detail layers (building footprints) are loaded by bounding box from this API as the planner pans.
     display = Display(detail_api=str(request.scope.get("root_path", "")).rstrip("/"))
-    return TownshipMaps(store, settings, basemap=basemap, display=display)
+    return TownshipMaps(store, settings, basemap=basemap or settings.basemap, display=display)
 
 
 def _assets_dir(settings: Settings) -> Path:
@@ -50,7 +53,7 @@ async def overview_map(
     store: StoreDep,
     settings: SettingsDep,
     _: ReaderDep,
-    basemap: BasemapQuery = "osm",
+    basemap: BasemapQuery = None,
     lang: LangQuery = None,
 ) -> HTMLResponse:
     """Township overview map with the drawing panel (planners save new features through the API)."""
@@ -64,7 +67,7 @@ async def gap_map(
     store: StoreDep,
     settings: SettingsDep,
     _: ReaderDep,
-    basemap: BasemapQuery = "osm",
+    basemap: BasemapQuery = None,
     lang: LangQuery = None,
 ) -> HTMLResponse:
     """Villages coloured by composite score or one indicator, baseline or plan."""
@@ -79,7 +82,7 @@ async def village_map(
     store: StoreDep,
     settings: SettingsDep,
     _: ReaderDep,
-    basemap: BasemapQuery = "osm",
+    basemap: BasemapQuery = None,
     lang: LangQuery = None,
 ) -> HTMLResponse:
     """One village zoomed in, with its projects and indicator table."""
