@@ -192,6 +192,15 @@ class GapSelector(MacroElement):
                         ' height="12" fill="' + r[1] + '" fill-opacity="0.65" stroke="#444"/></svg></span><span>' +
                         r[2] + "</span></div>";
                 });
+                // What the dots and circles on the map mean (they change with the indicator too).
+                html += '<div class="gp-row"><span><svg width="28" height="16"><circle cx="14" cy="8" r="5"' +
+                    ' fill="#ef3b2c" fill-opacity="0.8" stroke="#b2182b" stroke-width="2"/></svg></span><span>' +
+                    cfg.uncoveredLabel + "</span></div>";
+                if (Object.keys(cfg.catchments).length) {
+                    html += '<div class="gp-row"><span><svg width="28" height="16"><circle cx="14" cy="8" r="7"' +
+                        ' fill="#3182bd" fill-opacity="0.12" stroke="#3182bd" stroke-width="1"/></svg></span>' +
+                        "<span>" + cfg.catchmentLabel + "</span></div>";
+                }
                 document.getElementById("gp-gap-legend").innerHTML = html;
                 uncoveredGroup.clearLayers();
                 var pts = unpacked[scenario] || {type: "FeatureCollection", features: []};
@@ -330,7 +339,7 @@ def build_gap_map(
     villages = frames.get("villages")
     if villages is None:
         villages = gpd.GeoDataFrame({"code": [], "name": []}, geometry=[], crs="EPSG:4326")
-    m = new_map(data_bounds([villages]))
+    m = new_map(data_bounds([villages]), lang=lang, title=f"{text('title_gaps', lang)} · geoplan")
     add_basemaps(m, basemap, tianditu_key=tianditu_key, lang=lang)
     scores = {s: {str(r.village_code): r.composite for r in res.villages.itertuples()} for s, res in results.items()}
     tables = {s: indicator_tables(res) for s, res in results.items()}
@@ -370,6 +379,8 @@ def build_gap_map(
             for s in (results if with_catchments else ())
         },
         "measureLabel": text("measure", lang),
+        "uncoveredLabel": text("uncovered_dot", lang),
+        "catchmentLabel": text("catchment_circle", lang),
         "hh": "户" if lang == "zh" else " households",
         "head": [text(k, lang) for k in ("measure", "value", "target", "status", "gap")],
     }

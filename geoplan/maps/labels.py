@@ -39,6 +39,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "indicators": {"zh": "指标表", "en": "Indicators"},
     "households": {"zh": "户数", "en": "Households"},
     "no_data": {"zh": "无数据", "en": "no data"},
+    "panels": {"zh": "图层/图例", "en": "Layers/legend"},
+    "title_overview": {"zh": "规划总览", "en": "Planning overview"},
+    "title_gaps": {"zh": "村庄缺口地图", "en": "Village gap map"},
+    "title_village": {"zh": "村庄地图", "en": "Village map"},
+    "uncovered_dot": {"zh": "未覆盖的自然村/农户", "en": "Uncovered settlement/households"},
+    "catchment_circle": {"zh": "设施服务半径", "en": "Facility service radius"},
+    "village_boundary": {"zh": "本村边界", "en": "Village boundary"},
 }
 
 

@@ -17,6 +17,9 @@ from geoplan.maps.geojson_layer import LABEL_AT, STYLE_KEY, FieldPopup, LabelToo
 from geoplan.maps.labels import field_alias, formatter, popup_fields, text
 from geoplan.maps.styles import LayerStyle, layer_style, legend_rows
 
+#: The property holding a project feature's id in the embedded layer.
+FEATURE_ID = "_id"
+
 #: Drawing order: areas at the bottom, then lines, then points on top.
 GEOMETRY_ORDER = {"polygon": 0, "line": 1, "point": 2}
 
@@ -77,6 +80,8 @@ def layer_collection(
 
     def style_key(rows: gpd.GeoDataFrame) -> dict[str, list]:
         out: dict[str, list] = {LABEL_AT: label_anchors(rows)} if labelled else {}
+        if spec.kind == "project" and "id" in rows.columns:  # the live editor selects a feature by its id
+            out[FEATURE_ID] = [str(v) for v in rows["id"]]
         if not style.key_fields:
             return out
         keys = [f for f in style.key_fields if f in rows.columns]

@@ -9,11 +9,12 @@ import geopandas as gpd
 
 from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
 from geoplan.maps.basemaps import add_basemaps
+from geoplan.maps.labels import text
 from geoplan.maps.layers import DEFAULT_DISPLAY, Display, add_layers, data_bounds
 from geoplan.maps.page import Legend, MetricScale, PageSupport
 
 
-def new_map(bounds: list[list[float]] | None) -> folium.Map:
+def new_map(bounds: list[list[float]] | None, *, lang: Lang = "zh", title: str | None = None) -> folium.Map:
     """An empty map with a metric scale bar, fitted to ``bounds`` (basemaps are added separately)."""
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [30.0, 111.0]
     # A maximum zoom of its own: with no basemap the map has none, and marker clustering refuses to start.
@@ -21,7 +22,7 @@ def new_map(bounds: list[list[float]] | None) -> folium.Map:
     MetricScale().add_to(m)
     if bounds:
         m.fit_bounds(bounds)
-    PageSupport().add_to(m)
+    PageSupport(lang, title).add_to(m)
     return m
 
 
@@ -36,7 +37,7 @@ def build_overview_map(
 ) -> folium.Map:
     """Overview of the township from ``LayerStore.frames()``: layer control, legend, village names, scale bar."""
     catalogue = catalogue or default_catalogue()
-    m = new_map(data_bounds(frames.values()))
+    m = new_map(data_bounds(frames.values()), lang=lang, title=f"{text('title_overview', lang)} · geoplan")
     add_basemaps(m, basemap, tianditu_key=tianditu_key, lang=lang)
     legend = add_layers(m, catalogue, frames, lang=lang, display=display)
     Legend(legend, lang=lang).add_to(m)

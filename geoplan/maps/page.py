@@ -18,13 +18,61 @@ def _static(name: str) -> str:
     return resources.files("geoplan.maps").joinpath("static", name).read_text(encoding="utf-8")
 
 
+#: The page itself: its language on <html> (screen readers, fonts, hyphenation) and a title (folium has neither).
+_FIGURE = Template(
+    "<!DOCTYPE html>\n"
+    '<html lang="{{ this.geoplan_lang }}">\n'
+    "<head>\n"
+    '<meta charset="utf-8">\n'
+    "{% if this.title %}<title>{{ this.title }}</title>{% endif %}"
+    "    {{ this.header.render(**kwargs) }}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{ this.html.render(**kwargs) }}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{ this.script.render(**kwargs) }}\n"
+    "</script>\n"
+    "</html>\n"
+)
+#: A map pin as the tab icon, inline (a data: URL is no request, so an offline page shows it too).
+FAVICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Cpath fill='%231a9850' "
+    "d='M8 0a5.5 5.5 0 0 0-5.5 5.5C2.5 10 8 16 8 16s5.5-6 5.5-10.5A5.5 5.5 0 0 0 8 0zm0 8a2.5 2.5 0 1 1 0-5 2.5 2.5 "
+    "0 0 1 0 5z'/%3E%3C/svg%3E"
+)
+
+
 class PageSupport(MacroElement):
     """geoplan's own stylesheet and page scripts (decoder, layer, popup; canvas, labels, detail layers), inlined
-    once per page (no extra request)."""
+    once per page (no extra request), the page's language, title and icon, and the button that folds the layer
+    list and legend away."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        geoplanPanels({{ this._parent.get_name() }}, {{ this.labels_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lang: Lang = "zh", title: str | None = None) -> None:
+        super().__init__()
+        self._name = "PageSupport"
+        self.lang = lang
+        self.title = title
+
+    @property
+    def labels_json(self) -> str:
+        return dumps({"panels": text("panels", self.lang)})
 
     def render(self, **kwargs: object) -> None:
         figure = self.get_root()
         assert isinstance(figure, Figure)
+        figure._template = _FIGURE
+        figure.geoplan_lang = "zh-CN" if self.lang == "zh" else "en"  # type: ignore[attr-defined]
+        figure.title = escape(self.title) if self.title else None
+        figure.header.add_child(Element(f'<link rel="icon" href="{FAVICON}">'), name="geoplan_favicon")
         css = "{% raw %}<style>" + _static("map.css") + "</style>{% endraw %}"
         js = "{% raw %}<script>" + _static("dense.js") + _static("page.js") + "</script>{% endraw %}"
         figure.header.add_child(Element(css), name="geoplan_map_css")

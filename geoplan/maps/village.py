@@ -21,6 +21,9 @@ from geoplan.maps.layers import DEFAULT_DISPLAY, Display, add_layers, data_bound
 from geoplan.maps.overview import new_map
 from geoplan.maps.page import Legend
 
+#: The highlighted village boundary: bold, in a colour no layer style uses.
+BOUNDARY_STYLE = {"color": "#e6550d", "weight": 4, "opacity": 0.95, "fill": False}
+
 
 class VillageNotFound(NotFound):
     def __init__(self, code: str) -> None:
@@ -121,12 +124,23 @@ def build_village_map(
     """The village ``code`` zoomed in, with every layer's features there and its indicator table."""
     catalogue = catalogue or default_catalogue()
     own = village_frames(frames, code)
-    m = new_map(data_bounds([own["villages"]]))
+    name = str(own["villages"]["name"].iloc[0])
+    m = new_map(data_bounds([own["villages"]]), lang=lang, title=f"{name} · {text('title_village', lang)} · geoplan")
     add_basemaps(m, basemap, tianditu_key=tianditu_key, lang=lang)
     legend = add_layers(m, catalogue, own, lang=lang, display=display)
+    # The village's own boundary, bold and on top of everything, so it reads at a glance on any basemap.
+    outline = gpd.GeoSeries([own["villages"].geometry.union_all().boundary], crs=own["villages"].crs)
+    folium.GeoJson(
+        outline.__geo_interface__,
+        name=text("village_boundary", lang),
+        style_function=lambda _: BOUNDARY_STYLE,
+        interactive=False,
+        control=False,
+    ).add_to(m)
+    swatch = f'<span class="gp-sw-l" style="border-top: 4px solid {BOUNDARY_STYLE["color"]}"></span>'
+    legend.insert(0, (text("village_boundary", lang), [(swatch, name)]))
     Legend(legend, lang=lang).add_to(m)
     if baseline is not None:
-        name = str(own["villages"]["name"].iloc[0])
         IndicatorPanel(indicator_table_html(name, code, baseline, plan, lang)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

@@ -61,6 +61,7 @@ def test_features_carry_labels_and_style_from_the_catalogue(tiny_frames) -> None
         "surface": "硬化",
         "width_m": 4.5,
         "_s": "existing",
+        "_id": str(tiny_frames["roads"].set_index("name").loc["东中村道", "id"]),  # the live editor selects by id
     }
     assert layers["roads"].feature_style(existing)["color"] == CAT.layer("roads").style["color"]
     assert "dashArray" not in layers["roads"].feature_style(existing)
@@ -74,6 +75,7 @@ def test_features_carry_labels_and_style_from_the_catalogue(tiny_frames) -> None
         "under_construction|public_toilet",
     }
     assert len(layers["villages"].compact.features()) == 3
+    assert "_id" not in layers["villages"].compact.columns  # reference layers are not edited from the map
     assert len(layers["settlements"].compact.features()) == 4
 
 

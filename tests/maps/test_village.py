@@ -46,3 +46,14 @@ def test_village_map_has_its_layers_and_indicator_table(tiny_frames) -> None:
     assert f"<td>{count(0.4, 'km')}</td>" in panel.html  # 500 m from the paved road = 400 m beyond the 100 m threshold
     bounds = tiny_frames["villages"][tiny_frames["villages"]["code"] == WEST].total_bounds
     assert f"[{bounds[1]}, {bounds[0]}], [{bounds[3]}, {bounds[2]}]" in m.get_root().render()
+
+
+def test_village_boundary_is_bold_and_the_page_has_title_lang_and_icon(tiny_frames) -> None:
+    from geoplan.maps.village import BOUNDARY_STYLE, build_village_map
+
+    m = build_village_map(tiny_frames, "420500100201")
+    html = m.get_root().render()
+    assert BOUNDARY_STYLE["weight"] >= 4 and '"weight": 4' in html and BOUNDARY_STYLE["color"] in html
+    assert "本村边界" in html  # and in the legend
+    assert '<html lang="zh-CN">' in html and "<title>东村 · 村庄地图 · geoplan</title>" in html
+    assert '<link rel="icon" href="data:image/svg+xml,' in html

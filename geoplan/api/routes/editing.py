@@ -127,16 +127,8 @@ def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:
     }
     path = {"in": "path", "required": True, "schema": {"type": "string"}}
     ok = {"200": {"description": "OK", "content": {JSON: {"schema": obj}}}}
-    return {
+    paths: dict[str, Any] = {
         "/whoami": {"get": {"summary": "The caller's name and role", "tags": ["editing"], "responses": ok}},
-        "/collections/{layer}/items/{featureId}/history": {
-            "get": {
-                "summary": "Every recorded version of a feature (who, when, which change)",
-                "tags": ["editing"],
-                "parameters": [{"name": "layer", **path}, {"name": "featureId", **path}],
-                "responses": {**ok, "404": problem},
-            }
-        },
         "/changes/{change}/undo": {
             "post": {
                 "summary": "Undo one of the caller's own changes (planner token)",
@@ -145,13 +137,22 @@ def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:
                 "responses": {**ok, "401": problem, "403": problem, "404": problem, "412": problem},
             }
         },
-        "/collections/{layer}/checks": {
+    }
+    for name in catalogue.names:
+        paths[f"/collections/{name}/items/{{featureId}}/history"] = {
+            "get": {
+                "summary": "Every recorded version of a feature (who, when, which change)",
+                "tags": ["editing"],
+                "parameters": [{"name": "featureId", **path}],
+                "responses": {**ok, "404": problem},
+            }
+        }
+        paths[f"/collections/{name}/checks"] = {
             "post": {
                 "summary": "Siting warnings for a feature before it is saved",
                 "tags": ["editing"],
-                "parameters": [{"name": "layer", **path}],
                 "requestBody": {"content": {"application/geo+json": {"schema": obj}}},
-                "responses": {**ok, "400": problem, "404": problem},
+                "responses": {**ok, "400": problem},
             }
-        },
-    }
+        }
+    return paths

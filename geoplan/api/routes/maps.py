@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from geoplan.api.deps import ReaderDep, SettingsDep, StoreDep
@@ -14,7 +15,7 @@ from geoplan.api.problems import ApiProblem
 from geoplan.config import Settings
 from geoplan.maps.assets import LIVE_BASE_URL, find_assets_dir, vendor_file
 from geoplan.maps.basemaps import BASEMAPS
-from geoplan.maps.drawing import DrawingPanel
+from geoplan.maps.drawing import STATIC_FILES, STATIC_URL, MapEditor
 from geoplan.maps.layers import Display
 from geoplan.maps.save import render_html
 from geoplan.maps.township import TownshipMaps
@@ -43,7 +44,7 @@ def _assets_dir(settings: Settings) -> Path:
 def _page(m: object, maps: TownshipMaps, request: Request, drawing: bool) -> HTMLResponse:
     if drawing:
         root = str(request.scope.get("root_path", "")).rstrip("/")
-        DrawingPanel(maps.store.catalogue, lang=maps.settings.lang, api=root).add_to(m)  # type: ignore[arg-type]
+        MapEditor(maps.store.catalogue, lang=maps.settings.lang, api=root).add_to(m)  # type: ignore[arg-type]
     return HTMLResponse(render_html(m, LIVE_BASE_URL))  # type: ignore[arg-type]
 
 
@@ -98,3 +99,12 @@ async def vendor_asset(path: str, settings: SettingsDep) -> FileResponse:
     if file is None:
         raise ApiProblem(404, "Not found", f"no map asset {path!r}")
     return FileResponse(file, headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get(STATIC_URL + "/{name}", include_in_schema=False)
+async def page_script(name: str) -> Response:
+    """geoplan's own page scripts (the editor), as files rather than inline, so a strict CSP can allow them."""
+    if name not in STATIC_FILES:
+        raise ApiProblem(404, "Not found", f"no page script {name!r}")
+    body = resources.files("geoplan.maps").joinpath("static", name).read_bytes()
+    return Response(body, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})

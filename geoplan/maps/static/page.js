@@ -73,6 +73,8 @@ window.geoplanLayer = function (packed, styles, opts) {
   }
   if (opts.minZoom) return geoplanDetail(packed, o, opts);
   var layer = L.geoJson(geoplanUnpack(packed), o);
+  // The live map's editor finds catalogue layers here (to select, restyle and update features in place).
+  (window.geoplanLayers = window.geoplanLayers || []).push({name: opts.layer, geo: layer, styles: styles});
   return opts.label ? geoplanLabelled(layer, opts.label) : layer;
 };
 
@@ -90,4 +92,33 @@ window.geoplanPopup = function (fields, aliases, title) {
     return '<div class="gp-popup">' + (title ? "<h4>" + esc(title) + "</h4>" : "") + "<table>" + rows +
       "</table></div>";
   };
+};
+
+/* Layer list and legend in one collapsible panel: a button toggles them; at phone width they start closed and
+   open as a bottom sheet, so the map keeps the screen. */
+window.geoplanPanels = function (map, labels) {
+  "use strict";
+  var root = map.getContainer(), narrow = window.matchMedia("(max-width: 600px)");
+  var control = L.control({position: "topright"}), button;
+  control.onAdd = function () {
+    var div = L.DomUtil.create("div", "leaflet-bar gp-panels-toggle");
+    button = L.DomUtil.create("button", "", div);
+    button.type = "button";
+    button.id = "gp-panels-toggle";
+    button.textContent = labels.panels;
+    button.title = labels.panels;
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.on(button, "click", function () { set(root.classList.contains("gp-panels-closed")); });
+    return div;
+  };
+  function set(open) {
+    root.classList.toggle("gp-panels-closed", !open);
+    if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  control.addTo(map);
+  set(!narrow.matches);
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && narrow.matches && !root.classList.contains("gp-panels-closed") &&
+        !document.querySelector(".gp-side.gp-open")) set(false);
+  });
 };

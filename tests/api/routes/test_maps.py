@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,13 +25,16 @@ def client(tmp_path: Path) -> TestClient:
     return TestClient(create_app(Settings(data_dir=data, tokens_env=f"planner:alice:{TOKEN}")))
 
 
-def test_overview_is_live_html_with_local_assets_and_the_drawing_panel(client: TestClient) -> None:
+def test_overview_is_live_html_with_local_assets_and_the_editor(client: TestClient) -> None:
     r = client.get("/maps/overview")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert external_assets(r.text) == []
     assert '<script src="/static/vendor/leaflet/dist/leaflet.js"></script>' in r.text
     assert "/static/vendor/leaflet-draw/dist/leaflet.draw.js" in r.text
-    assert "geoplanDrawing(" in r.text
+    assert '<script src="/static/geoplan/editor.js"></script>' in r.text and "geoplanEditor(" in r.text
+    # No basemap unless asked for or configured: OSM is offered in the layer control but not added to the map.
+    assert not re.search(r"tile_layer_\w+\.addTo\(map_", r.text)
+    assert re.search(r"tile_layer_\w+\.addTo\(map_", client.get("/maps/overview?basemap=osm").text)
     # Live: a feature added through the store appears on the next request.
     assert "新修村道" not in r.text
     client.app.state.store.insert(
@@ -46,7 +50,7 @@ def test_overview_is_live_html_with_local_assets_and_the_drawing_panel(client: T
 
 def test_gap_and_village_maps(client: TestClient) -> None:
     gaps = client.get("/maps/gaps?basemap=none&lang=en")
-    assert gaps.status_code == 200 and "Composite score" in gaps.text and "geoplanDrawing(" not in gaps.text
+    assert gaps.status_code == 200 and "Composite score" in gaps.text and "geoplanEditor(" not in gaps.text
     village = client.get(f"/maps/villages/{VILLAGE_CODES[2]}")
     assert village.status_code == 200 and "gp-indicator-panel" in village.text
 
@@ -66,3 +70,20 @@ def test_vendor_route_serves_assets_and_nothing_else(client: TestClient) -> None
     assert font.status_code == 200
     for path in ("leaflet/package.json", "../package.json", "leaflet/dist/../../jquery/dist/jquery.js"):
         assert client.get(f"/static/vendor/{path}").status_code == 404
+
+
+def test_page_scripts_are_served_as_files(client: TestClient) -> None:
+    js = client.get("/static/geoplan/editor.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert b"window.geoplanEditor" in js.content
+    for name in ("page.js", "map.css", "../drawing.py", "__init__.py"):
+        assert client.get(f"/static/geoplan/{name}").status_code == 404
+
+
+def test_served_maps_default_to_the_configured_basemap(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    fill_store(LayerStore(data))
+    with_osm = TestClient(create_app(Settings(data_dir=data, basemap="osm")))
+    assert re.search(r"tile_layer_\w+\.addTo\(map_", with_osm.get("/maps/overview").text)
+    assert not re.search(r"tile_layer_\w+\.addTo\(map_", with_osm.get("/maps/overview?basemap=none").text)
