@@ -595,3 +595,45 @@ def test_phone_width_map_gets_the_screen_and_panels_open_as_sheets(browser, serv
         page.screenshot(path=str(ARTIFACTS / name))
     assert view.errors == [] and view.failed == []
     page.close()
+
+
+def test_selection_and_in_place_update_work_on_canvas_drawn_layers(browser, server, monkeypatch) -> None:
+    import functools
+
+    import geoplan.api.routes.maps as live
+    from geoplan.maps.layers import Display
+    from geoplan.maps.township import TownshipMaps
+
+    # Every line and area layer on the shared canvas, as on a county-scale map.
+    monkeypatch.setattr(live, "TownshipMaps", functools.partial(TownshipMaps, display=Display(canvas_above=0)))
+    base, store = server
+    view = _open_signed_in(browser, base)
+    page = view.page
+    assert view.count("path.gp-layer-roads") == 0 and view.count("canvas") >= 1  # no SVG paths: canvas
+    fid = _fid(store, "roads", "东中村道")
+    x, y = page.evaluate(
+        """fid => { const e = window.geoplanLayers.find(x => x.name === "roads"); let p = null;
+            e.geo.eachLayer(l => { if (l.feature.properties._id === fid) p = l; });
+            const m = window[document.querySelector('.folium-map').id], ll = p.getLatLngs();
+            const a = m.latLngToContainerPoint(ll[0]), b = m.latLngToContainerPoint(ll[1]);
+            return [(7 * a.x + b.x) / 8, (7 * a.y + b.y) / 8]; }""",
+        fid,
+    )
+    page.mouse.click(x, y)
+    panel = page.locator("#gp-edit-panel")
+    panel.locator("select[name=status]").wait_for()
+    assert panel.locator("input[name=name]").input_value() == "东中村道"
+    panel.locator("select[name=surface]").select_option("gravel")
+    panel.locator("#gp-edit-save").click()
+    panel.locator("#gp-edit-message", has_text="已保存").wait_for()
+    assert store.get("roads", fid)["properties"]["surface"] == "gravel"
+    shown = page.evaluate(
+        """fid => { const e = window.geoplanLayers.find(x => x.name === "roads"); const out = [];
+            e.geo.eachLayer(l => { if (l.feature.properties._id === fid) out.push(
+                [l.feature.properties.surface, l.options.renderer instanceof L.Canvas]); });
+            return out; }""",
+        fid,
+    )
+    assert shown == [["gravel", True]]  # replaced in place, still on the canvas
+    assert view.errors == [] and view.failed == []
+    page.close()

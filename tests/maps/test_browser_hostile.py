@@ -87,9 +87,10 @@ def test_overview_shows_hostile_names_as_text(browser, hostile_server: str) -> N
     page.locator(".gp-marker-facilities").first.hover()  # hover tooltip (page.js/LabelTooltip)
     page.locator(".leaflet-tooltip:not(.gp-label)").first.wait_for()
     assert page.locator(".leaflet-tooltip:not(.gp-label)").first.inner_text() == f"{HOSTILE['facilities']}0"
-    page.locator(".gp-marker-facilities").first.click()  # popup table
-    page.locator(".gp-popup").wait_for()
-    assert f"{HOSTILE['facilities']}0" in page.locator(".gp-popup").inner_text()
+    page.locator(".gp-marker-facilities").first.click()  # the editor's side panel (attributes table)
+    page.locator("#gp-edit-panel table.gp-attrs").wait_for()
+    assert f"{HOSTILE['facilities']}0" in page.locator("#gp-edit-panel h4").inner_text()
+    assert f"{HOSTILE['facilities']}0" in page.locator("#gp-edit-panel table.gp-attrs").inner_text()
     page.wait_for_timeout(200)
     _clean(view)
     view.page.close()
