@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from fastapi import Request
+
 from geoplan.analysis import AnalysisResult, PlanDelta, Standards, analyse, compare, load_standards
 from geoplan.config import Settings
 from geoplan.layers import LayerStore
@@ -41,14 +43,25 @@ class AnalysisModel:
                 self._key, self._results = key, {}
             return self._results
 
-    def result(self, scenario: str) -> AnalysisResult:
+    def result(self, scenario: str, lang: str = "zh") -> AnalysisResult:
+        """One scenario's result; ``lang`` is the language of the not-assessed reasons."""
         results = self._current()
-        if scenario not in results:
-            results[scenario] = analyse(self.store.frames(), self.standards, scenario)  # type: ignore[arg-type]
-        return results[scenario]
+        if (scenario, lang) not in results:
+            frames = self.store.frames()
+            results[(scenario, lang)] = analyse(frames, self.standards, scenario, lang=lang)  # type: ignore[arg-type]
+        return results[(scenario, lang)]
 
-    def delta(self) -> PlanDelta:
+    def delta(self, lang: str = "zh") -> PlanDelta:
         results = self._current()
-        if "delta" not in results:
-            results["delta"] = compare(self.result("baseline"), self.result("plan"), self.store.frames())
-        return results["delta"]
+        if ("delta", lang) not in results:
+            frames = self.store.frames()
+            results[("delta", lang)] = compare(self.result("baseline", lang), self.result("plan", lang), frames)
+        return results[("delta", lang)]
+
+
+def analysis_model(request: Request) -> AnalysisModel:
+    """The app's one model (analyses shared by /villages, /gaps, the gap maps and the reports)."""
+    model = getattr(request.app.state, "analysis", None)
+    if model is None:
+        model = request.app.state.analysis = AnalysisModel(request.app.state.store, request.app.state.settings)
+    return model

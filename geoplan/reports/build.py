@@ -107,8 +107,11 @@ def build_report(
     baseline = analyse(prepared, standards, "baseline", lang=lang)
     plan = analyse(prepared, standards, "plan", lang=lang)
     delta = compare(baseline, plan, frames)
-    default = "乡村基础设施短板分析报告" if lang == "zh" else "Village infrastructure gap report"
-    return Report(baseline, plan, delta, scenario, lang, frames, title or default, catalogue)
+    return Report(baseline, plan, delta, scenario, lang, frames, title or default_title(lang), catalogue)
+
+
+def default_title(lang: Lang) -> str:
+    return "乡村基础设施短板分析报告" if lang == "zh" else "Village infrastructure gap report"
 
 
 def write_report(report: Report, fmt: str, out_dir: Path, assets_dir: Path | None = None) -> list[Path]:

@@ -10,13 +10,14 @@ from typing import Any
 import pandas as pd
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from geoplan.analysis import status_label
-from geoplan.api.analysis_model import SCENARIOS, AnalysisModel
+from geoplan.api.analysis_model import SCENARIOS, AnalysisModel, analysis_model
 from geoplan.api.deps import ReaderDep, SettingsDep, StoreDep
 from geoplan.api.formats import JSON, base_url, json_response, lang_of, link
 from geoplan.api.items_query import reject_unknown, single
+from geoplan.api.pagecache import Page, cached_page
 from geoplan.api.problems import PROBLEM_JSON, ApiProblem, bad_request
 from geoplan.config import Settings
 from geoplan.layers import Catalogue, LayerStore
@@ -33,10 +34,7 @@ REPORT_TYPES = {
 
 
 def _model(request: Request, store: LayerStore, settings: Settings) -> AnalysisModel:
-    model = getattr(request.app.state, "analysis", None)
-    if model is None:
-        model = request.app.state.analysis = AnalysisModel(store, settings)
-    return model
+    return analysis_model(request)
 
 
 def _scenario(request: Request) -> str:
@@ -124,13 +122,13 @@ async def gaps(request: Request, store: StoreDep, settings: SettingsDep, _: Read
     return json_response({"scenario": scenario, "theme": theme, "count": len(table), "gaps": _records(table)})
 
 
+#: Where the served report page loads its scripts (files, so the page needs no inline script).
+REPORT_STATIC = "/static/reports"
+
+
 @router.get("/reports/gaps")
 async def gap_report(request: Request, store: StoreDep, settings: SettingsDep, _: ReaderDep) -> Response:
     """The gap report as a download: xlsx, html, csv (the indicator table), json or md."""
-    # Imported on first use: the report renderers pull in openpyxl and jinja2, which the map/feature API
-    # does not need at start-up.
-    from geoplan.reports.build import build_report, write_report
-
     reject_unknown(request.query_params, ("format", "scenario", "lang"))
     fmt = single(request.query_params, "format") or "html"
     if fmt not in REPORT_TYPES:
@@ -138,19 +136,44 @@ async def gap_report(request: Request, store: StoreDep, settings: SettingsDep, _
     scenario = _scenario(request)
     lang = lang_of(request, settings)
     model = _model(request, store, settings)
+    root = str(request.scope.get("root_path", "")).rstrip("/")
 
-    def render() -> tuple[str, bytes]:
-        report = build_report(store.frames(), model.standards, scenario, lang, catalogue=store.catalogue)  # type: ignore[arg-type]
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = write_report(report, fmt, Path(tmp))
-            chosen = next((p for p in paths if p.stem.endswith("_indicators")), paths[0])
-            return chosen.name, chosen.read_bytes()
+    def render() -> Page:
+        # Imported on first use: the report renderers pull in openpyxl and jinja2, which the map/feature API
+        # does not need at start-up.
+        from geoplan.reports.build import Report, default_title, write_report
+        from geoplan.reports.html import ScriptLinks, render_html
 
-    name, data = await run_in_threadpool(render)
-    disposition = "inline" if fmt in ("html", "json", "md") else "attachment"
-    return Response(
-        data, media_type=REPORT_TYPES[fmt], headers={"Content-Disposition": f'{disposition}; filename="{name}"'}
-    )
+        baseline, plan = model.result("baseline", lang), model.result("plan", lang)  # shared with /villages
+        frames, delta = store.frames(), model.delta(lang)
+        report = Report(baseline, plan, delta, scenario, lang, frames, default_title(lang), store.catalogue)  # type: ignore[arg-type]
+        stem = f"gap_report_{scenario}"
+        if fmt == "html":
+            links = ScriptLinks(f"{root}{REPORT_STATIC}/echarts.min.js", f"{root}{REPORT_STATIC}/report.js")
+            name, data = f"{stem}.html", render_html(report, links).encode("utf-8")
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                paths = write_report(report, fmt, Path(tmp))
+                chosen = next((p for p in paths if p.stem.endswith("_indicators")), paths[0])
+                name, data = chosen.name, chosen.read_bytes()
+        disposition = "inline" if fmt in ("html", "json", "md") else "attachment"
+        return Page(data, REPORT_TYPES[fmt], {"Content-Disposition": f'{disposition}; filename="{name}"'})
+
+    return await cached_page(request, store, settings, render, variant=(fmt, scenario, lang))
+
+
+@router.get(REPORT_STATIC + "/{name}", include_in_schema=False)
+async def report_script(name: str, settings: SettingsDep) -> Response:
+    """The report page's scripts: ECharts (from node_modules) and geoplan's drawing script."""
+    from geoplan.reports.html import echarts_file, report_script
+
+    if name == "report.js":
+        return Response(report_script(), media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
+    if name == "echarts.min.js":
+        return FileResponse(echarts_file(settings.assets_dir), media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+    raise ApiProblem(404, "Not found", f"no report asset {name!r}")
 
 
 def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:

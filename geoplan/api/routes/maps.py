@@ -1,18 +1,21 @@
-"""Live maps (/maps/...) built from the store on each request, and the vendored browser assets they load."""
+"""Live maps (/maps/...) built from the store once per data version (cached, ETag/304), and their assets."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
+from geoplan.api.analysis_model import analysis_model
 from geoplan.api.deps import ReaderDep, SettingsDep, StoreDep
+from geoplan.api.pagecache import Page, cached_page
 from geoplan.api.problems import ApiProblem
 from geoplan.config import Settings
+from geoplan.layers import LayerStore
 from geoplan.maps.assets import LIVE_BASE_URL, find_assets_dir, vendor_file
 from geoplan.maps.basemaps import BASEMAPS
 from geoplan.maps.drawing import STATIC_FILES, STATIC_URL, MapEditor
@@ -34,18 +37,34 @@ def _maps(request: Request, store: StoreDep, settings: Settings, basemap: str | 
         settings = settings.with_overrides(lang=lang)
     # Detail layers (building footprints) are loaded by bounding box from this API as the planner pans.
     display = Display(detail_api=str(request.scope.get("root_path", "")).rstrip("/"))
-    return TownshipMaps(store, settings, basemap=basemap or settings.basemap, display=display)
+    maps = TownshipMaps(store, settings, basemap=basemap or settings.basemap, display=display)
+    # the analyses /villages, /gaps and the reports already hold for this data version, not two more runs
+    model = analysis_model(request)
+    maps.results = (model.result("baseline"), model.result("plan"))  # type: ignore[misc]
+    return maps
 
 
 def _assets_dir(settings: Settings) -> Path:
     return find_assets_dir(settings.assets_dir)
 
 
-def _page(m: object, maps: TownshipMaps, request: Request, drawing: bool) -> HTMLResponse:
+def _page(m: object, maps: TownshipMaps, request: Request, drawing: bool) -> Page:
     if drawing:
         root = str(request.scope.get("root_path", "")).rstrip("/")
         MapEditor(maps.store.catalogue, lang=maps.settings.lang, api=root).add_to(m)  # type: ignore[arg-type]
-    return HTMLResponse(render_html(m, LIVE_BASE_URL))  # type: ignore[arg-type]
+    return Page(render_html(m, LIVE_BASE_URL).encode("utf-8"), "text/html; charset=utf-8")  # type: ignore[arg-type]
+
+
+async def _cached(
+    request: Request,
+    store: LayerStore,
+    settings: Settings,
+    build: Callable[[], Page],
+    basemap: str | None,
+    lang: str | None,
+) -> Response:
+    variant = (basemap or settings.basemap, lang or settings.lang)
+    return await cached_page(request, store, settings, build, variant=variant)
 
 
 @router.get("/maps/overview", response_class=HTMLResponse)
@@ -56,10 +75,14 @@ async def overview_map(
     _: ReaderDep,
     basemap: BasemapQuery = None,
     lang: LangQuery = None,
-) -> HTMLResponse:
+) -> Response:
     """Township overview map with the drawing panel (planners save new features through the API)."""
-    maps = _maps(request, store, settings, basemap, lang)
-    return _page(await run_in_threadpool(maps.overview), maps, request, drawing=True)
+
+    def build() -> Page:
+        maps = _maps(request, store, settings, basemap, lang)
+        return _page(maps.overview(), maps, request, drawing=True)
+
+    return await _cached(request, store, settings, build, basemap, lang)
 
 
 @router.get("/maps/gaps", response_class=HTMLResponse)
@@ -70,10 +93,14 @@ async def gap_map(
     _: ReaderDep,
     basemap: BasemapQuery = None,
     lang: LangQuery = None,
-) -> HTMLResponse:
+) -> Response:
     """Villages coloured by composite score or one indicator, baseline or plan."""
-    maps = _maps(request, store, settings, basemap, lang)
-    return _page(await run_in_threadpool(maps.gaps), maps, request, drawing=False)
+
+    def build() -> Page:
+        maps = _maps(request, store, settings, basemap, lang)
+        return _page(maps.gaps(), maps, request, drawing=False)
+
+    return await _cached(request, store, settings, build, basemap, lang)
 
 
 @router.get("/maps/villages/{code}", response_class=HTMLResponse)
@@ -85,11 +112,14 @@ async def village_map(
     _: ReaderDep,
     basemap: BasemapQuery = None,
     lang: LangQuery = None,
-) -> HTMLResponse:
+) -> Response:
     """One village zoomed in, with its projects and indicator table."""
-    maps = _maps(request, store, settings, basemap, lang)
-    m = await run_in_threadpool(maps.village, code)  # VillageNotFound → 404 via the error table
-    return _page(m, maps, request, drawing=True)
+
+    def build() -> Page:
+        maps = _maps(request, store, settings, basemap, lang)
+        return _page(maps.village(code), maps, request, drawing=True)  # VillageNotFound → 404 via the error table
+
+    return await _cached(request, store, settings, build, basemap, lang)
 
 
 @router.get(LIVE_BASE_URL + "/{path:path}", include_in_schema=False)
