@@ -142,3 +142,49 @@ def test_analysis_parameters_are_checked(client: TestClient) -> None:
     assert client.get("/reports/gaps", params={"format": "docx"}).status_code == 400
     codes = [v["village_code"] for v in client.get("/villages").json()["villages"]]
     assert sorted(codes) == ["420000000001", "420000000002", "420000000003"]
+
+
+@pytest.mark.browser
+def test_served_report_draws_its_charts_under_a_strict_csp_with_no_request_leaving_the_server(live_grid) -> None:
+    """The served page in headless Chromium: every chart drawn from the API's own files, Chinese titles, nothing
+    fetched from anywhere else, and no inline script needed (a ``script-src 'self'`` policy is imposed)."""
+    from tests.reports.test_reports import CHART_TITLES, PAINTED
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )  # fmt: skip
+        page = browser.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+        def strict(route) -> None:  # type: ignore[no-untyped-def]
+            requests.append(route.request.url)
+            if not route.request.url.startswith(live_grid.url):
+                route.abort()
+                return
+            response = route.fetch()
+            csp = {"content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'"}
+            route.fulfill(response=response, headers={**response.headers, **csp})
+
+        page.route("**/*", strict)
+        page.goto(live_grid.url + "/reports/gaps?format=html")
+        page.wait_for_function("document.querySelectorAll('[data-chart]:not([data-drawn])').length === 0")
+        charts = page.locator("[data-chart]")
+        assert charts.count() > 5
+        assert all(charts.nth(i).evaluate(PAINTED) > 100 for i in range(charts.count()))
+        titles = page.evaluate(CHART_TITLES)
+        assert "全乡指标与目标" in titles and "交通" in titles
+        assert page.locator("h1").inner_text() == "乡村基础设施短板分析报告"
+        page.screenshot(path=str(Path(__file__).resolve().parents[3] / "test-artifacts" / "served_report.png"))
+        browser.close()
+    assert errors == []
+    assert requests and all(url.startswith("http://127.0.0.1:") for url in requests), requests
