@@ -81,6 +81,8 @@ else:
             etag, status = r.headers.get("etag"), r.status_code
         out[name] = times
         out[name + "_revalidated"] = status
+import geoplan
+out["source"] = geoplan.__file__
 print("RESULT " + json.dumps(out))
 """
 
@@ -96,12 +98,18 @@ def source_tree(ref: str, into: Path) -> Path:
 def run(root: Path, mode: str, data: Path, fmts: str = "html,xlsx", repeat: int = 2) -> dict:
     env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "GEOPLAN_ASSETS_DIR": str(REPO / "node_modules")}
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(data), fmts, str(repeat)], env=env, capture_output=True, text=True
+        [sys.executable, "-c", CHILD, mode, str(data), fmts, str(repeat)],
+        env=env,
+        cwd=root,  # `python -c` puts the working directory first on sys.path: it must be the implementation's
+        capture_output=True,
+        text=True,
     )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"{mode} in {root} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(line.removeprefix("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    assert Path(result["source"]).is_relative_to(root), f"ran {result['source']}, not the code in {root}"
+    return result
 
 
 def county(n: int, tmp: Path) -> Path:
