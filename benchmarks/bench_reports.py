@@ -1,7 +1,7 @@
 """Benchmark: gap reports (html, xlsx) and the served gap map / report, now vs before, same data, same run.
 
-For the demo township (12 villages) and synthetic counties (default 300 and 3,000 villages, from the generator
-the other benchmarks use) it prints, each in a fresh process per implementation:
+For the demo township (12 villages) and synthetic counties (default 300 and 3,000 villages, ``synthetic.py``, the
+counties the other benchmarks share) it prints, each in a fresh process per implementation:
 
 * report build: seconds to render html and xlsx from a built report, renderer modules already imported, best of
   two (the analysis of both scenarios, the same for every renderer, is printed apart), for
@@ -113,16 +113,13 @@ def run(root: Path, mode: str, data: Path, fmts: str = "html,xlsx", repeat: int 
 
 
 def county(n: int, tmp: Path) -> Path:
+    """The demo township for 12, else a writable copy of the shared synthetic county (``synthetic.py``)."""
     if n == 12:
         return REPO / "data" / "geojson"
     sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from synthetic import generate  # type: ignore[import-not-found]
-    except ImportError:
-        from bench_analysis import generate  # type: ignore[no-redef]
-    out = tmp / f"county{n}"
-    generate(n, out)
-    return out
+    from synthetic import cached, copy_county  # type: ignore[import-not-found]
+
+    return copy_county(cached(n), tmp / f"county{n}")
 
 
 def ratio(a: float | None, b: float | None) -> str:
