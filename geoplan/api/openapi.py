@@ -108,7 +108,9 @@ def _items_params(catalogue: Catalogue, spec: LayerSpec) -> list[dict[str, Any]]
         LANG,
         _param(
             "limit",
-            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            # No "maximum": OGC API – Features requires a larger limit to be capped, not refused, so a schema
+            # maximum would declare valid requests invalid.  The cap is stated in words and in x-maximum.
+            {"type": "integer", "minimum": 1, "x-maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             f"Features per page (default {DEFAULT_LIMIT}, maximum {MAX_LIMIT}; larger values are capped).",
             style="form",
             explode=False,
