@@ -201,7 +201,9 @@ def county(n_villages: int, out: Path, seed: int = 1) -> dict[str, int]:
     for name, layer in L.items():
         feats = layer.features()
         counts[name] = len(feats)
-        (out / f"{name}.geojson").write_bytes(encode_collection(name, feats, {"last_change": None}))
+        # a synthetic county is complete: every layer declared surveyed across the whole area
+        meta = {"last_change": None, "surveyed": {"scope": "all"}}
+        (out / f"{name}.geojson").write_bytes(encode_collection(name, feats, meta))
     return counts
 
 
@@ -269,7 +271,9 @@ def mixed(n_villages: int, out: Path, seed: int = 1) -> dict[str, int]:
                                          name="库", status="existing", safety=rng.choice(["safe", "unsafe", "under_reinforcement"]), village_code=code))  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     for name, feats in layers.items():
-        (out / f"{name}.geojson").write_bytes(orjson.dumps({"type": "FeatureCollection", "features": feats}))
+        # a synthetic county is complete: every layer declared surveyed across the whole area
+        head = {"type": "FeatureCollection", "surveyed": {"scope": "all"}}
+        (out / f"{name}.geojson").write_bytes(orjson.dumps(head | {"features": feats}))
     return {k: len(v) for k, v in layers.items()}
 
 

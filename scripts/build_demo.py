@@ -1061,7 +1061,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for name, feats in layers.items():
         if feats:
-            atomic_write(args.out / f"{name}.geojson", encode_collection(name, feats, {"last_change": None}))
+            # the demo township's data is complete: every layer declared surveyed across the whole township
+            meta = {"last_change": None, "surveyed": {"scope": "all"}}
+            atomic_write(args.out / f"{name}.geojson", encode_collection(name, feats, meta))
     if not args.quiet:
         print(demo.summary())
     return 0

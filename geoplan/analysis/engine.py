@@ -38,14 +38,16 @@ def _column_hash(column: pd.Series) -> int:
 
 
 def _fingerprint(frames: Mapping[str, gpd.GeoDataFrame]) -> tuple:
-    """Content fingerprint: attribute hashes and geometry bounds; an in-place edit changes it."""
+    """Content fingerprint: attribute hashes, geometry bounds and survey declaration; an in-place edit changes it."""
     parts = []
     for name in sorted(frames):
         frame = frames[name]
         attrs = [c for c in frame.columns if c != frame.geometry.name]
         attr_hash = tuple(_column_hash(frame[c]) for c in attrs) if len(frame) else ()
         bounds = frame.geometry.bounds.to_numpy() if len(frame) else np.empty((0, 4))
-        parts.append((name, len(frame), tuple(attrs), attr_hash, hash(np.nan_to_num(bounds).tobytes())))
+        survey = frame.attrs.get("survey")
+        declared = repr(survey.to_json()) if hasattr(survey, "to_json") else None
+        parts.append((name, len(frame), tuple(attrs), attr_hash, hash(np.nan_to_num(bounds).tobytes()), declared))
     return tuple(parts)
 
 
@@ -72,15 +74,26 @@ def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
 
 
+def _assessed(prep: Prepared, out: Outcome) -> np.ndarray:
+    """Boolean per unit: its village is assessed on the indicator (not one of ``village_reasons``)."""
+    if not out.village_reasons:
+        return np.ones(len(out.units), dtype=bool)
+    skipped = np.zeros(len(prep.codes) + 1, dtype=bool)
+    skipped[prep.codes.get_indexer(list(out.village_reasons))] = True
+    skipped[-1] = False
+    return ~skipped[out.units.village]
+
+
 def _coverage(prep: Prepared, outcomes: list[Outcome]) -> pd.DataFrame:
-    """One row per assessed unit and indicator; texts are categoricals over the prepared registries."""
-    parts = [(k, out) for k, out in enumerate(outcomes) if out.reason is None and len(out.units)]
+    """One row per unit and indicator in the villages it assesses; texts are categoricals over the registries."""
+    parts = [(k, out, _assessed(prep, out)) for k, out in enumerate(outcomes) if out.reason is None and len(out.units)]
+    parts = [(k, out, keep) for k, out, keep in parts if keep.any()]
     if not parts:
         return pd.DataFrame(columns=list(COVERAGE_COLUMNS))
     keys = pd.Index([out.indicator.key for out in outcomes], dtype=object)
 
     def cat(get) -> np.ndarray:  # noqa: ANN001 (a getter over outcomes)
-        return np.concatenate([get(k, out) for k, out in parts])
+        return np.concatenate([get(k, out)[keep] for k, out, keep in parts])
 
     ids = pd.CategoricalDtype(prep.ids)
     return pd.DataFrame(
@@ -109,12 +122,7 @@ def _uncovered(prep: Prepared, outcomes: list[Outcome]) -> gpd.GeoDataFrame:
     for out in outcomes:
         if out.reason is not None or len(out.units) == 0:
             continue
-        miss = ~out.covered
-        if out.village_reasons:
-            skipped = np.zeros(len(prep.codes) + 1, dtype=bool)
-            skipped[prep.codes.get_indexer(list(out.village_reasons))] = True
-            skipped[-1] = False
-            miss &= ~skipped[out.units.village]
+        miss = ~out.covered & _assessed(prep, out)
         if miss.any():
             parts.append((out, np.flatnonzero(miss)))
     if not parts:
@@ -198,4 +206,5 @@ def analyse(
         coverage=_coverage(prep, outcomes),
         as_of_year=as_of_year,
         crs=prep.crs.to_string(),
+        method=dict(prep.method),
     )

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.analysis.inputs import Prepared, Units
-from geoplan.analysis.reasons import Reason
+from geoplan.analysis.reasons import Reason, not_surveyed
 from geoplan.analysis.scenario import BASELINE_STATUSES, PLAN_ONLY_STATUSES, Scenario, in_year, statuses
 from geoplan.analysis.standards import Indicator, Selector
 from geoplan.layers import default_catalogue
@@ -237,17 +237,55 @@ def village_test(prep: Prepared, ind: Indicator, scenario: Scenario, year: int |
     return Outcome(ind, units, np.ones(n), covered, np.full(n, np.nan), *_mark(covered, sel.layer, ids))
 
 
+def input_layers(ind: Indicator, earlier: dict[str, Outcome]) -> list[str]:
+    """The layers an indicator's answer depends on (besides villages and the household units), in order.
+
+    A village outside the survey of any of them cannot be assessed: a missing feature there may just be
+    unrecorded.  An indicator that falls back on another (water convenience on tap water) inherits its layers.
+    """
+    layers: list[str] = []
+    if ind.basis == "settlements":
+        layers.append("settlements")
+    if ind.nodes is not None:
+        layers.append(ind.nodes.layer)
+    layers += [sel.layer for sel in ind.targets]
+    if ind.or_within is not None:
+        layers.append(ind.or_within.layer)
+    if ind.or_indicator and ind.or_indicator in earlier:
+        layers += input_layers(earlier[ind.or_indicator].indicator, earlier)
+    return [name for name in dict.fromkeys(layers) if name != "villages"]
+
+
+def _outside_survey(prep: Prepared, layers: list[str]) -> dict[str, Reason]:
+    """Villages outside the survey of any of ``layers``, with the reason naming the layers not surveyed."""
+    if not layers:
+        return {}
+    masks = np.vstack([~prep.surveyed(name) for name in layers])
+    out: dict[str, Reason] = {}
+    for combo in np.unique(masks[:, masks.any(axis=0)], axis=1).T:
+        why = not_surveyed([name for name, miss in zip(layers, combo, strict=True) if miss])
+        rows = (masks == combo[:, None]).all(axis=0)
+        out.update(dict.fromkeys(prep.village_codes[rows], why))
+    return out
+
+
 def evaluate(
     prep: Prepared, ind: Indicator, scenario: Scenario, year: int | None, earlier: dict[str, Outcome]
 ) -> Outcome:
-    """One indicator, one scenario."""
+    """One indicator, one scenario; villages outside the survey of its inputs are not assessed."""
     if ind.test == "distance":
-        return distance_test(prep, ind, scenario, year, earlier)
-    if ind.test == "count":
-        return count_test(prep, ind, scenario, year)
-    if ind.test == "completion":
-        return completion_test(prep, ind, scenario, year)
-    return village_test(prep, ind, scenario, year)
+        out = distance_test(prep, ind, scenario, year, earlier)
+    elif ind.test == "count":
+        out = count_test(prep, ind, scenario, year)
+    elif ind.test == "completion":
+        out = completion_test(prep, ind, scenario, year)
+    else:
+        out = village_test(prep, ind, scenario, year)
+    if out.reason is None:
+        outside = _outside_survey(prep, input_layers(ind, earlier))
+        if outside:
+            out.village_reasons = out.village_reasons | outside
+    return out
 
 
-__all__ = ["BASELINE_STATUSES", "VIA_LAYERS", "Outcome", "distance_jobs", "evaluate"]
+__all__ = ["BASELINE_STATUSES", "VIA_LAYERS", "Outcome", "distance_jobs", "evaluate", "input_layers"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import geopandas as gpd
@@ -27,6 +27,7 @@ from geoplan.analysis.projection import crs_for_geometries
 from geoplan.analysis.scenario import in_year, status_of
 from geoplan.analysis.standards import Selector
 from geoplan.errors import GeoplanError
+from geoplan.layers.survey import AREA_SHARE, Survey
 
 WGS84 = "EPSG:4326"
 #: Vertex spacing (m) when lines and areas are densified for the k-d tree that bounds their distance.
@@ -182,6 +183,9 @@ class Prepared:
         self._status: dict[str, np.ndarray] = {}
         self._trees: dict[tuple, tuple[shapely.STRtree, np.ndarray]] = {}
         self._memo: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._surveyed: dict[str, np.ndarray] = {}
+        #: How the household weights were made, counted in villages (the report's method notes say so).
+        self.method: dict[str, int] = {}
         self._number_texts()
         self.households = self._household_units()
         self.village_households, self.village_population = self._village_totals()
@@ -292,26 +296,128 @@ class Prepared:
             village=self.village_index(codes[keep]),
         )
 
+    def survey(self, layer: str) -> Survey:
+        """The layer's survey declaration (``frame.attrs["survey"]``, set by the store; default: its features)."""
+        survey = self.frame(layer).attrs.get("survey")
+        return survey if isinstance(survey, Survey) else Survey()
+
+    def surveyed(self, layer: str) -> np.ndarray:
+        """Boolean per village (in ``village_codes`` order): was the layer surveyed there? (cached, read-only)
+
+        ``all``: every village; ``villages``: the listed codes; ``area``: villages with at least
+        :data:`AREA_SHARE` of their area inside the polygon; default: the villages the layer's features fall in
+        (lines: every village they cross).
+        """
+        if layer not in self._surveyed:
+            survey = self.survey(layer)
+            n = len(self.village_codes)
+            if survey.scope == "all":
+                mask = np.ones(n, dtype=bool)
+            elif survey.scope == "villages":
+                mask = np.isin(self.village_codes, np.asarray(survey.villages, dtype=object))
+            elif survey.scope == "area":
+                area = self.project(np.array([shapely.geometry.shape(survey.area)], dtype=object))[0]
+                villages = self.projected_villages
+                inside = shapely.area(shapely.intersection(villages, area))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mask = inside / shapely.area(villages) >= AREA_SHARE - 1e-9
+            else:
+                mask = self._villages_with_features(layer)
+            mask.flags.writeable = False
+            self._surveyed[layer] = mask
+        return self._surveyed[layer]
+
+    def _villages_with_features(self, layer: str) -> np.ndarray:
+        """Villages holding at least one of the layer's features (its village; lines: every village crossed)."""
+        m = len(self.codes)
+        idx = self.village_index(self.village_of(layer))
+        have = np.bincount(idx[idx >= 0], minlength=m) > 0
+        geoms = self.frame(layer).geometry.to_numpy()
+        lines = np.isin(shapely.get_type_id(geoms), (1, 2, 5)) if len(geoms) else np.zeros(0, dtype=bool)
+        if lines.any():
+            _, hit = self._village_tree.query(geoms[lines], predicate="intersects")
+            have[self.village_key[np.unique(hit)]] = True
+        return have[self.village_key]
+
+    @cached_property
+    def projected_villages(self) -> np.ndarray:
+        return self.project(self.village_geoms)
+
+    def _declared_households(self) -> np.ndarray:
+        """Households per distinct village code from the villages layer (NaN where not given)."""
+        v = self.village_attrs
+        hh = _numbers(v.get("households"), len(v))
+        out = np.full(len(self.codes), np.nan)
+        order = np.arange(len(hh))[::-1]  # the first row of a repeated code wins
+        out[self.village_key[order]] = hh[order]
+        return out
+
+    def _building_weights(
+        self, b_hh: np.ndarray, b_keep: np.ndarray, b_codes: np.ndarray, known: np.ndarray
+    ) -> np.ndarray:
+        """Households of each kept building: its own figure, else the village's households spread over them.
+
+        ``known`` is each village's households (declared, else its settlements' sum).  The households the
+        buildings with a figure do not account for are spread evenly over the village's residential buildings
+        without one; where the village's figure is unknown they get the mean of its buildings that carry one,
+        and none (0) where nothing at all says how many households live there.
+        """
+        m = len(self.codes)
+        bi = self.village_index(b_codes)
+        has = b_keep & (b_hh > 0)
+        missing = b_keep & np.isnan(b_hh)
+        given_sum = np.bincount(bi[has], weights=b_hh[has], minlength=m)
+        n_given = np.bincount(bi[has], minlength=m)
+        n_missing = np.bincount(bi[missing], minlength=m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spread = np.where(
+                np.isnan(known),
+                given_sum / np.where(n_given > 0, n_given, np.nan),
+                np.maximum(known - given_sum, 0.0) / np.where(n_missing > 0, n_missing, np.nan),
+            )
+        weight = np.where(missing, np.nan_to_num(spread[np.maximum(bi, 0)]), np.nan_to_num(b_hh))
+        self.method["households_spread"] = int(((n_missing > 0) & (spread > 0)).sum())
+        return weight
+
     def _household_units(self) -> Units:
-        """Residential buildings where a village has them, else its settlements; weighted by 户."""
+        """Residential buildings where a village has them, else its settlements; weighted by 户.
+
+        A building is a household unit when it carries households, or has none recorded but is residential
+        (``use`` residential, or no ``use`` in a layer declared a residential survey).  Where the units of a
+        village add up to more households than the village declares, they are scaled down to its figure: no
+        table may show more uncovered households than the village has.
+        """
         b = self.frame("buildings")
         b_hh = _numbers(b.get("households"), len(b))
-        residential = (b.get("use").astype(object) == "residential").to_numpy() if "use" in b.columns else False
-        b_keep = (b_hh > 0) | (np.isnan(b_hh) & residential)
-        b_weight = np.where(np.isnan(b_hh), 1.0, b_hh)
+        if "use" in b.columns:
+            use = b["use"].astype(object)
+            residential = (use == "residential").to_numpy().copy()
+            if self.survey("buildings").residential:
+                residential |= use.isna().to_numpy()
+        else:
+            residential = np.full(len(b), self.survey("buildings").residential)
         b_codes = self.village_of("buildings")
-        b_keep &= pd.notna(b_codes)
-        with_buildings = set(b_codes[b_keep])
+        b_keep = ((b_hh > 0) | (np.isnan(b_hh) & residential)) & pd.notna(b_codes) & b.geometry.notna().to_numpy()
 
         s = self.frame("settlements")
         s_codes = self.village_of("settlements")
-        s_hh = _numbers(s.get("households"), len(s))
-        s_keep = pd.notna(s_codes) & np.array([c not in with_buildings for c in s_codes], dtype=bool)
-        s_keep &= s.geometry.notna().to_numpy()
+        s_hh = np.nan_to_num(_numbers(s.get("households"), len(s)))
+        m = len(self.codes)
+        si = self.village_index(s_codes)
+        s_ok = (si >= 0) & s.geometry.notna().to_numpy()
+        s_sum = np.bincount(si[s_ok], weights=s_hh[s_ok], minlength=m)
+        has_s = np.bincount(si[s_ok], minlength=m) > 0
+        declared = self._declared_households()
+        known = np.where(np.isnan(declared), np.where(has_s, s_sum, np.nan), declared)
+        b_weight = self._building_weights(b_hh, b_keep, b_codes, known)
+
+        with_buildings = np.zeros(m + 1, dtype=bool)  # last slot: no village
+        with_buildings[self.village_index(b_codes[b_keep])] = True
+        s_keep = s_ok & ~with_buildings[si]
 
         parts = []
         for layer, frame, keep, codes, weight in (
-            ("settlements", s, s_keep, s_codes, np.nan_to_num(s_hh)),
+            ("settlements", s, s_keep, s_codes, s_hh),
             ("buildings", b, b_keep, b_codes, b_weight),
         ):
             if not keep.any():
@@ -324,7 +430,14 @@ class Prepared:
             return self._units(
                 "settlements", none, s_codes, s_hh, np.array([], dtype=object), np.array([], dtype=object)
             )
-        return Units.concat(parts)
+        units = Units.concat(parts)
+        total = np.bincount(units.village, weights=units.households, minlength=m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(total > declared + 1e-9, declared / total, 1.0)  # NaN declared: no scaling
+        self.method["households_scaled"] = int((factor < 1.0).sum())
+        if (factor < 1.0).any():
+            units = replace(units, households=units.households * factor[units.village])
+        return units
 
     @staticmethod
     def _tap_attribute(s: pd.DataFrame, s_keep: np.ndarray, b: pd.DataFrame, b_keep: np.ndarray) -> np.ndarray:
@@ -373,7 +486,7 @@ class Prepared:
         pop = _numbers(v.get("population"), len(v))
         u = self.households
         unit_hh = np.bincount(u.village, weights=u.households, minlength=len(self.codes))
-        has_units = np.bincount(u.village, minlength=len(self.codes)) > 0
+        has_units = np.bincount(u.village[u.households > 0], minlength=len(self.codes)) > 0
         from_units = np.where(has_units, unit_hh, np.nan)[self.village_key]
         hh = np.where(np.isnan(hh), from_units, hh)
         s = self.frame("settlements")
@@ -383,20 +496,40 @@ class Prepared:
         return hh, pop
 
     def _centres(self) -> Units:
-        """One point per village: its centre settlement, else a point inside the village polygon."""
-        s = self.frame("settlements")
-        codes = self.village_of("settlements")
+        """One point per village: the settlement flagged as village centre, else the village committee (a
+        facility inside the village), else a point inside the village polygon — the last marked approximate
+        in :attr:`centre_source` (0 settlement, 1 committee, 2 approximate)."""
+        m = len(self.codes)
         pts = _anchor_points(self.village_geoms)
         names = self.village_names.copy()
+        source = np.full(len(pts), 2, dtype=np.int8)
+        pos = np.full(m, -1, dtype=np.int64)
+        pos[self.village_key[::-1]] = np.arange(len(self.village_key))[::-1]  # first village row per code
+
+        def take(layer: str, flag: np.ndarray, code: int) -> None:
+            frame = self.frame(layer)
+            idx = self.village_index(self.village_of(layer))
+            rows = np.flatnonzero(flag & (idx >= 0) & frame.geometry.notna().to_numpy())
+            if not len(rows):
+                return
+            first = pd.Series(rows).groupby(idx[rows]).min()
+            target = pos[first.index.to_numpy()]
+            free = source[target] > code
+            target, rows = target[free], first.to_numpy()[free]
+            pts[target] = _anchor_points(frame.geometry.to_numpy()[rows])
+            sname = _text(frame.get("name"), len(frame))[rows]
+            names[target] = np.where(pd.notna(sname), sname, names[target])
+            source[target] = code
+
+        s = self.frame("settlements")
         if "is_village_centre" in s.columns and len(s):
-            flag = (s["is_village_centre"].astype(object) == True).to_numpy()  # noqa: E712 (nullable column)
-            first = pd.Series(np.flatnonzero(flag & pd.notna(codes))).groupby(codes[flag & pd.notna(codes)]).min()
-            pos = {c: i for i, c in enumerate(self.village_codes)}
-            geoms = s.geometry.to_numpy()
-            sname = _text(s.get("name"), len(s))
-            for code, i in first.items():
-                pts[pos[code]] = geoms[i]
-                names[pos[code]] = sname[i]
+            take("settlements", (s["is_village_centre"].astype(object) == True).to_numpy(), 0)  # noqa: E712
+        f = self.frame("facilities")
+        if "kind" in f.columns and len(f):
+            committee = (f["kind"].astype(object) == "village_committee").to_numpy()
+            take("facilities", committee & np.isin(self.status("facilities"), ("existing", "completed")), 1)
+        self.centre_source = source
+        self.method["approximate_centres"] = int((source == 2).sum())
         return Units(
             unit_id=np.array([f"centre-{c}" for c in self.village_codes], dtype=object),
             layer=np.full(len(pts), "villages", dtype=object),

@@ -26,6 +26,11 @@ REASON_TEXTS: dict[str, dict[str, str]] = {
     "attribute_empty": {"zh": "行政村属性{attribute}均未填写", "en": "villages.{attribute} is empty in every village"},
     "attribute_missing": {"zh": "本村属性{attribute}未填写", "en": "villages.{attribute} not recorded"},
     "nothing_to_assess": {"zh": "本村无可评估对象", "en": "nothing to assess in the village"},
+    "approximate_centre": {
+        "zh": "村中心为近似位置（村域内部点；未标注村委会驻地）",
+        "en": "village centre approximate (a point inside the village; no centre settlement or committee recorded)",
+    },
+    "not_surveyed": {"zh": "本村未调查{layers_zh}", "en": "{layers_en} not surveyed in this village"},
 }
 
 
@@ -45,6 +50,19 @@ class Reason:
         return Reason(
             key, {"what_zh": describe(sel, "zh"), "what_en": describe(sel, "en"), "what_key": selector_key(sel)}
         )
+
+
+def not_surveyed(layers: list[str]) -> Reason:
+    """The village lies outside the survey of these layers: 本村未调查公共服务设施."""
+    cat = default_catalogue()
+    return Reason(
+        "not_surveyed",
+        {
+            "layers_zh": "、".join(cat.layer(name).title("zh") for name in layers),
+            "layers_en": ", ".join(cat.layer(name).title("en") for name in layers),
+            "layers": ", ".join(layers),
+        },
+    )
 
 
 def reason_text(reason: Reason, lang: Lang = "zh") -> str:

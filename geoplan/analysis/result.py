@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 import geopandas as gpd
@@ -14,9 +15,11 @@ Scenario = Literal["baseline", "plan"]
 
 INDICATOR_COLUMNS = (
     "village_code", "village_name", "indicator", "theme", "value", "target", "unit", "status", "score",
-    "gap", "gap_unit", "covered", "uncovered", "reason",
+    "gap", "gap_unit", "covered", "uncovered", "reason", "note",
 )  # fmt: skip
-VILLAGE_COLUMNS = ("village_code", "village_name", "households", "population", "composite", "rank", "n_assessed")
+VILLAGE_COLUMNS = (
+    "village_code", "village_name", "households", "population", "composite", "rank", "n_assessed", "assessed_weight",
+)  # fmt: skip
 UNCOVERED_COLUMNS = ("village_code", "indicator", "unit_id", "name", "households", "distance_m")
 COVERAGE_COLUMNS = (
     "indicator", "village_code", "unit_id", "name", "households", "covered", "distance_m", "via_layer", "via_id",
@@ -43,6 +46,15 @@ class AnalysisResult:
     coverage: pd.DataFrame
     as_of_year: int | None = None
     crs: str = ""
+    #: How inputs were completed, counted in villages: ``households_spread`` (village households spread over
+    #: buildings without a figure), ``households_scaled`` (units scaled down to the village's households),
+    #: ``approximate_centres`` (no centre settlement or committee: a point inside the village).
+    method: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def ranked(self) -> pd.Series:
+        """Boolean per row of ``villages``: scored and ranked (enough of the weight assessed)."""
+        return self.villages["rank"].notna()
 
     def indicator_table(self, key: str) -> pd.DataFrame:
         """Rows of one indicator, one per village."""

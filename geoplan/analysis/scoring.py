@@ -62,6 +62,10 @@ def village_rows(prep: Prepared, out: Outcome, nearly_ratio: float, lang: Lang =
         cov, uncov = covered, total - covered
     assessed = reason == ""
     value = np.where(assessed, value, np.nan)
+    note = np.full(n, "", dtype=object)
+    if ind.basis == "centre" or (ind.basis == "nodes" and ind.nodes_fallback == "centre"):
+        approximate = (prep.centre_source == 2) & assessed
+        note[approximate] = Reason("approximate_centre").text(lang)
     return pd.DataFrame(
         {
             "village_code": prep.village_codes,
@@ -78,6 +82,7 @@ def village_rows(prep: Prepared, out: Outcome, nearly_ratio: float, lang: Lang =
             "covered": np.where(assessed, cov, np.nan),
             "uncovered": np.where(assessed, uncov, np.nan),
             "reason": reason,
+            "note": note,
         }
     )
 
@@ -105,8 +110,14 @@ def scores_for(value: np.ndarray, ind: Indicator) -> np.ndarray:
 
 
 def composite(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
-    """Weighted mean of assessed scores per village (weights renormalised over what was assessed); rank 1 = worst."""
+    """Weighted mean of assessed scores per village (weights renormalised over what was assessed); rank 1 = worst.
+
+    A village is scored and ranked only when its assessed indicators carry at least
+    ``standards.min_assessed_weight`` of the total weight; otherwise composite and rank stay empty (未排名):
+    a village nobody surveyed is not the worst village.  ``assessed_weight`` is that share (0–1).
+    """
     weights = {i.key: i.weight for i in standards.indicators}
+    total = float(sum(w for w in weights.values() if w > 0))
     frame = indicators[["village_code", "indicator", "score"]].copy()
     frame["w"] = frame["indicator"].map(weights).astype(float)
     assessed = frame["score"].notna() & (frame["w"] > 0)
@@ -114,7 +125,11 @@ def composite(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     frame["wa"] = np.where(assessed, frame["w"], 0.0)
     frame["na"] = frame["score"].notna().astype(int)
     g = frame.groupby("village_code", sort=False)[["ws", "wa", "na"]].sum()
-    out = pd.DataFrame({"village_code": g.index, "composite": g["ws"] / g["wa"].replace(0, np.nan)})
+    share = g["wa"] / total if total > 0 else g["wa"] * np.nan
+    enough = share >= standards.min_assessed_weight - _EPS
+    score = g["ws"] / g["wa"].replace(0, np.nan)
+    out = pd.DataFrame({"village_code": g.index, "composite": score.where(enough)})
     out["n_assessed"] = g["na"].to_numpy()
+    out["assessed_weight"] = share.to_numpy()
     out["rank"] = out["composite"].rank(method="min", ascending=True).astype("Int64")
     return out.reset_index(drop=True)

@@ -113,6 +113,8 @@ class Standards(_Frozen):
     nearly_met_ratio: float = Field(default=0.8, gt=0, le=1)
     #: A facility farther than this from every road is flagged before it is saved (a warning, not a refusal).
     facility_road_max_m: float = Field(default=500, gt=0)
+    #: Share of the total weight a village's assessed indicators must carry for a composite score and a rank.
+    min_assessed_weight: float = Field(default=0.5, ge=0, le=1)
     indicators: tuple[Indicator, ...] = Field(alias="indicator")
     #: Yearly tasks measured as quantities (km tidied, 亩 converted) against their targets.
     works: tuple[WorkTarget, ...] = ()

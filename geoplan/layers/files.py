@@ -62,6 +62,27 @@ def read_collection(path: Path) -> dict[str, Any]:
     return data
 
 
+def read_head(path: Path) -> dict[str, Any]:
+    """A layer file's top-level members other than ``features`` (``last_change``, ``surveyed`` …).
+
+    The store writes them on the first line, so only that line is read; a file in another layout is parsed
+    whole.
+    """
+    marker = b',"features":['
+    with path.open("rb") as fh:
+        first = fh.readline()
+    at = first.find(marker)
+    if first.startswith(b'{"type":"FeatureCollection"') and at > 0:
+        try:
+            head = orjson.loads(first[:at] + b"}")
+        except orjson.JSONDecodeError:
+            head = None
+        if isinstance(head, dict):
+            return head
+    data = read_collection(path)
+    return {k: v for k, v in data.items() if k != "features"}
+
+
 def dumps_feature(feature: dict[str, Any]) -> bytes:
     return orjson.dumps(feature)
 

@@ -39,8 +39,17 @@ from geoplan.errors import (
 from geoplan.layers import columnar
 from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeLog, ChangeRecord
-from geoplan.layers.files import append_encoded, encode_collection, read_collection, round_coords, staged_write
+from geoplan.layers.files import (
+    append_encoded,
+    encode_collection,
+    read_collection,
+    read_head,
+    round_coords,
+    staged_write,
+)
 from geoplan.layers.limits import DEFAULT_MAX_VERTICES, deeper_than, valid_id
+from geoplan.layers.survey import MEMBER as SURVEY_MEMBER
+from geoplan.layers.survey import Survey, SurveyError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -60,6 +69,13 @@ META_DIR = ".geoplan"
 #: Deepest merge patch accepted (a feature is at most 7 levels deep; merge_patch recurses once per level).
 MAX_PATCH_DEPTH = 16
 WGS84 = "EPSG:4326"
+
+
+def _file_survey(path: Path, data: dict[str, Any]) -> Survey:
+    try:
+        return Survey.from_json(data.get(SURVEY_MEMBER))
+    except SurveyError as exc:
+        raise DataFileError(f"{path}: {exc}") from None
 
 
 def utc_now() -> str:
@@ -139,6 +155,8 @@ class LayerSnapshot:
     features: list[dict[str, Any]]
     last_change: str | None
     signature: tuple[int, int, int] | None
+    #: Where the layer was surveyed (see :mod:`geoplan.layers.survey`).
+    survey: Survey = field(default_factory=Survey)
     index: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -226,7 +244,7 @@ class LayerStore:
         if cached is not None and cached.signature == sig:
             return cached
         data = read_collection(path)
-        snap = LayerSnapshot(spec, data["features"], data.get("last_change"), sig)
+        snap = LayerSnapshot(spec, data["features"], data.get("last_change"), sig, _file_survey(path, data))
         self._cache[layer] = snap
         return snap
 
@@ -268,6 +286,10 @@ class LayerStore:
                 del data
             if _signature(path) == sig:  # not replaced while we read it: the copy is of this version
                 columnar.save(cache_dir, layer, version, frame)
+        # set after the columnar copy is written: the declaration lives in the layer file, not in the copy
+        snap = self._cache.get(layer)
+        known = snap is not None and snap.signature == sig
+        frame.attrs["survey"] = snap.survey if known else _file_survey(path, read_head(path))  # type: ignore[union-attr]
         self._frames[layer] = (sig, frame)
         return frame
 
@@ -304,10 +326,13 @@ class LayerStore:
         op: str = "import",
         message: str | None = None,
         row_numbers: Sequence[int] | None = None,
+        survey: Survey | Callable[[Survey], Survey] | None = None,
     ) -> WriteResult:
         """Add many features as one change: all are written, or none (e.g. an import).
 
         ``row_numbers`` label problems with the caller's row numbers (a source file's rows) instead of 1..n.
+        ``survey`` declares where the layer was surveyed in the same change (a function gets the current
+        declaration, read under the lock, and returns the new one).
         """
         ops = [self._insert_op(layer, f) for f in features]
         if row_numbers is not None:
@@ -317,7 +342,10 @@ class LayerStore:
                 o.row = n
         change = new_change_id()
         with self._lock(layer):
-            saved = self._apply_locked(layer, ops, actor=actor, op=op, message=message, change=change, rows=True)
+            declared = survey(self.snapshot(layer).survey) if callable(survey) else survey
+            saved = self._apply_locked(
+                layer, ops, actor=actor, op=op, message=message, change=change, rows=True, survey=declared
+            )
         return WriteResult(change, saved)
 
     def replace(
@@ -366,6 +394,18 @@ class LayerStore:
         change: str | None = None,
     ) -> None:
         self._apply(layer, [_Op("delete", str(fid), None, if_match)], actor=actor, op="delete", change=change)
+
+    # ---------------------------------------------------------------- data coverage
+    def survey(self, layer: str) -> Survey:
+        """Where the layer was surveyed (the default: the villages its features fall in)."""
+        return self.snapshot(layer).survey
+
+    def set_survey(self, layer: str, survey: Survey, *, actor: str | None = None) -> str:
+        """Declare where a layer was surveyed; recorded in the change log (undoable). Returns the change id."""
+        change = new_change_id()
+        with self._lock(layer):
+            self._apply_locked(layer, [], actor=actor, op="survey", change=change, survey=survey)
+        return change
 
     # ---------------------------------------------------------------- history
     def history(self, layer: str, fid: str) -> list[Version]:
@@ -451,16 +491,20 @@ class LayerStore:
                             expected = "deleted" if rec.version is None else str(rec.version)
                             raise VersionConflict(layer, rec.id, expected, str(now_version or "deleted"))
                 ops: list[_Op] = []
+                survey: Survey | None = None
                 for rec in reversed(records):
-                    if rec.before is None:
+                    if rec.id is None:  # the survey declaration
+                        survey = Survey.from_json(rec.before)
+                    elif rec.before is None:
                         ops.append(_Op("delete", rec.id))
                     elif snap.get(rec.id) is None:
                         ops.append(_Op("insert", rec.id, rec.before, base_version=rec.before["properties"]["version"]))
                     else:
                         ops.append(_Op("replace", rec.id, rec.before))
                 self._apply_locked(
-                    layer, ops, actor=actor, op="undo", message=f"undo {target.change}", change=new_change
-                )
+                    layer, ops, actor=actor, op="undo", message=f"undo {target.change}", change=new_change,
+                    survey=survey,
+                )  # fmt: skip
                 count += len(ops)
         return ChangeSummary(new_change, utc_now(), actor, "undo", target.layers, count, f"undo {target.change}")
 
@@ -487,6 +531,10 @@ class LayerStore:
             except (DataFileError, OSError) as exc:
                 problems.append(Problem(str(path), None, None, str(exc)))
                 continue
+            try:
+                Survey.from_json(data.get(SURVEY_MEMBER))
+            except SurveyError as exc:
+                problems.append(Problem(str(path), None, SURVEY_MEMBER, str(exc)))
             for p in collection_problems(self.catalogue, self.spec(layer), data["features"]):
                 problems.append(replace(p, layer=str(path)))
         return FileReport(tuple(targets), problems)
@@ -533,7 +581,9 @@ class LayerStore:
         change: str | None = None,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         rows: bool = False,
+        survey: Survey | None = None,
     ) -> list[dict[str, Any]]:
+        """Apply ``ops`` (and, when given, a new survey declaration) as one change, under the layer's lock."""
         import shapely
 
         from geoplan.layers.validation import problem
@@ -602,23 +652,31 @@ class LayerStore:
 
         if problems:
             raise ValidationFailed(problems)
+        new_survey = snap.survey if survey is None else survey
+        if new_survey != snap.survey:
+            # id None: a record about the layer, not a feature (history() and undo() tell them apart)
+            before, after = snap.survey.to_json(), new_survey.to_json()
+            records.append(ChangeRecord(change, now, actor, op, layer, None, before, after, message))  # type: ignore[arg-type]
         if not records:
             return results
         kept = [f for i, f in enumerate(features) if i not in deleted]
+        meta: dict[str, Any] = {"last_change": change}
+        if new_survey.declared:
+            meta[SURVEY_MEMBER] = new_survey.to_json()
         path = self.path(layer)
-        data = self._appended(path, snap, records, change) if not deleted else None
+        data = self._appended(path, snap, records, meta) if not deleted else None
         if data is None:
-            data = encode_collection(layer, kept, {"last_change": change})
+            data = encode_collection(layer, kept, meta)
         with staged_write(path, data):
             log.append(records)
         # Still under the lock, so no other writer can have replaced the file: keep what we wrote as the
         # cached snapshot instead of parsing it again on the next read.
         st = os.stat(path)
-        self._cache[layer] = LayerSnapshot(spec, kept, change, (st.st_ino, st.st_size, st.st_mtime_ns))
+        self._cache[layer] = LayerSnapshot(spec, kept, change, (st.st_ino, st.st_size, st.st_mtime_ns), new_survey)
         return results
 
     @staticmethod
-    def _appended(path: Path, snap: LayerSnapshot, records: list[ChangeRecord], change: str) -> bytes | None:
+    def _appended(path: Path, snap: LayerSnapshot, records: list[ChangeRecord], meta: dict[str, Any]) -> bytes | None:
         """The new file bytes when every record is an insert: the old file's lines are kept as they are."""
         if snap.signature is None or any(r.before is not None for r in records):
             return None
@@ -629,7 +687,7 @@ class LayerStore:
         if _signature(path) != snap.signature:  # not the file the snapshot was read from
             return None
         new = [r.after for r in records if r.after is not None]
-        return append_encoded(old, snap.spec.name, len(snap.features), new, {"last_change": change})
+        return append_encoded(old, snap.spec.name, len(snap.features), new, meta)
 
     def _normalise(self, spec: LayerSpec, fid: str, raw: Any, row: int | None) -> tuple[dict[str, Any], list[Problem]]:
         """Validate an incoming feature and return it in stored form (rounded, ordered, no read-only fields)."""

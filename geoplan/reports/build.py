@@ -65,25 +65,50 @@ class Report:
                 out[(r.scenario, str(key))] = rows.reset_index(drop=True)
         return out
 
-    def rows(self, key: str, scenario: str | None = None) -> pd.DataFrame:
+    def rows(self, key: str, scenario: str | None = None, *, ranked: bool = False) -> pd.DataFrame:
         """One indicator's rows (one per village) under ``scenario`` (default: the report's).
 
         Split once per report: a renderer asks per indicator many times, and filtering the whole table each time
-        is what made a county's report slow.
+        is what made a county's report slow.  ``ranked``: only the ranked villages' rows — what township figures,
+        totals and charts count (a village 未排名 adds nothing to them: its missing data would read as a gap).
         """
         result = self.plan if (scenario or self.scenario) == "plan" else self.baseline
-        return self._rows.get((result.scenario, key), result.indicators.iloc[:0])
+        rows = self._rows.get((result.scenario, key), result.indicators.iloc[:0])
+        return rows[rows["village_code"].isin(self._ranked[result.scenario])] if ranked else rows
+
+    @cached_property
+    def _ranked(self) -> dict[str, pd.Index]:
+        return {r.scenario: pd.Index(r.villages.loc[r.ranked, "village_code"]) for r in (self.baseline, self.plan)}
 
     @cached_property
     def _theme_means(self) -> dict[str, pd.DataFrame]:
         return {
-            r.scenario: r.indicators.groupby(["village_code", "theme"])["score"].mean().unstack("theme")
+            r.scenario: r.indicators[r.indicators["village_code"].isin(self._ranked[r.scenario])]
+            .groupby(["village_code", "theme"])["score"]
+            .mean()
+            .unstack("theme")
             for r in (self.baseline, self.plan)
         }
 
     def theme_means(self, scenario: str | None = None) -> pd.DataFrame:
-        """Mean score of the assessed indicators per village (rows) and theme (columns); NaN: nothing assessed."""
+        """Mean score of the assessed indicators per ranked village (rows) and theme (columns); NaN: nothing
+        assessed.  A village 未排名 has no row: it stays grey on the maps, whatever the few indicators known say."""
         return self._theme_means["plan" if (scenario or self.scenario) == "plan" else "baseline"]
+
+    def assessed(self, result: AnalysisResult | None = None) -> pd.DataFrame:
+        """Indicator rows of the ranked villages only — what headlines, totals and charts count.
+
+        A village whose assessed indicators carry less than half the weight (未排名) stays in the village
+        tables, grey, but adds nothing to a township figure: its missing data would read as a gap.
+        """
+        r = result or self.result
+        ranked = r.villages.loc[r.ranked, "village_code"]
+        return r.indicators[r.indicators["village_code"].isin(ranked)]
+
+    def unranked(self, result: AnalysisResult | None = None) -> int:
+        """How many villages are not assessed (未排名)."""
+        r = result or self.result
+        return int((~r.ranked).sum())
 
     def labelled(self) -> pd.DataFrame:
         """The indicator table with the indicator name and status label in the report language."""

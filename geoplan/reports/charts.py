@@ -56,8 +56,8 @@ def target_progress(report: Report) -> Option:
     """Township value against target for every share indicator, baseline and plan (values 0–1)."""
     inds = [i for i in report.standards.indicators if i.unit == "%"]
     names = [i.name(report.lang) for i in inds]
-    base = [_num(township_value(report.rows(i.key, "baseline"), "%")) for i in inds]
-    plan = [_num(township_value(report.rows(i.key, "plan"), "%")) for i in inds]
+    base = [_num(township_value(report.rows(i.key, "baseline", ranked=True), "%")) for i in inds]
+    plan = [_num(township_value(report.rows(i.key, "plan", ranked=True), "%")) for i in inds]
     opt = _base(report.t("全乡指标与目标", "Township indicators against target"))
     opt.update(
         {
@@ -85,10 +85,13 @@ def target_progress(report: Report) -> Option:
 
 def coverage_bars(report: Report, key: str) -> Option:
     """Stacked covered / uncovered households (or 座) per village for one indicator; missing values stay gaps."""
-    t = report.rows(key)
+    t = report.rows(key, ranked=True)
+    t = t[t["status"] != "not_assessed"]
     ind = report.standards.indicator(key)
     unit = unit_label(ind.gap_unit if ind.gap_unit == "座" else "户", report.lang)
-    opt = _base(ind.name(report.lang))
+    left_out = len(report.result.villages) - len(t)
+    more = report.t(f"（另有{left_out}个村未评估）", f" ({left_out} villages not assessed)") if left_out else ""
+    opt = _base(ind.name(report.lang) + more)
     opt.update(
         {
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
@@ -155,7 +158,7 @@ def theme_map(report: Report, theme: str) -> Option:
         if not math.isnan(s)
     ]
     keys = [i.key for i in report.standards.indicators if i.theme == theme]
-    unc = r.uncovered[r.uncovered["indicator"].isin(keys)]
+    unc = r.uncovered[r.uncovered["indicator"].isin(keys) & r.uncovered["village_code"].isin(means.index)]
     pts = unc.geometry.head(MAX_POINTS)
     points = np.round(np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]), 5).tolist() if len(pts) else []
     opt = _base(report.theme_name(theme))
@@ -236,5 +239,6 @@ def village_radar(report: Report, code: str) -> Option:
 
 def radar_villages(report: Report, limit: int = RADAR_VILLAGES) -> list[str]:
     """Codes of the villages to draw: the lowest composite scores of the report's scenario, worst first."""
-    v = report.result.villages.sort_values(["composite", "village_code"], na_position="last", kind="stable")
+    v = report.result.villages[report.result.ranked]
+    v = v.sort_values(["composite", "village_code"], na_position="last", kind="stable")
     return [str(c) for c in v["village_code"].head(limit)]

@@ -32,7 +32,7 @@ from geoplan.reports.charts import (
     village_radar,
     village_shapes,
 )
-from geoplan.reports.narrative import headlines
+from geoplan.reports.narrative import headlines, method_notes
 from geoplan.reports.tables import definitions_table, delta_table, projects_table, summary_table, theme_table
 from geoplan.reports.works import works_frame, works_sentences, works_table
 from geoplan.reports.xlsx import STATUS_FILL
@@ -64,7 +64,8 @@ section{margin-bottom:24px}
 <section id="plan"><h2>{{ t_plan }}</h2>{{ delta|safe }}{{ projects|safe }}</section>
 {% if works %}<section id="works"><h2>{{ works.title }}</h2>
 <ul>{% for s in works.sentences %}<li>{{ s }}</li>{% endfor %}</ul>{{ works.table|safe }}</section>{% endif %}
-<section id="appendix"><h2>{{ t_appendix }}</h2>{{ definitions|safe }}<p>{{ note }}</p></section>
+<section id="appendix"><h2>{{ t_appendix }}</h2>{{ definitions|safe }}
+<ul id="method">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul></section>
 <script type="application/json" id="geoplan-charts">{{ charts|safe }}</script>
 </body></html>"""
 )
@@ -194,8 +195,7 @@ def render_html(report: Report, links: ScriptLinks | None = None, assets_dir: Pa
         t_radar=report.t("短板村画像（各专题平均得分，综合得分最低者在前）",
                          "Village profiles (mean score per theme, lowest composite first)"),
         t_plan=report.t("项目成效", "Plan effect"), t_appendix=report.t("附录：指标定义与依据", "Appendix"),
-        note=report.t("距离为本地投影坐标系中的直线距离（非路网距离）；综合得分权重在可评估指标间重新归一。",
-                      "Straight-line distances in a local projected CRS; weights renormalised over assessed ones."),
+        notes=method_notes(report),
     )  # fmt: skip
 
 

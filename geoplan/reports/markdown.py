@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoplan.reports.build import Report
-from geoplan.reports.narrative import headlines
+from geoplan.reports.narrative import headlines, method_notes
 from geoplan.reports.tables import definitions_table, delta_table, projects_table, summary_table, theme_table
 from geoplan.reports.works import works_frame, works_sentences, works_table
 
@@ -36,11 +36,9 @@ def render_markdown(report: Report) -> str:
         parts += [f"- {s}" for s in works_sentences(report, works)]
         parts += ["", _md(works_table(report, works))]
     parts += ["", f"## {report.t('附录：指标定义与依据', 'Appendix: definitions')}", "", _md(definitions_table(report))]
-    note = report.t(
-        "距离为本地投影坐标系中的直线距离；综合得分的权重在可评估指标间重新归一。",
-        "Distances are straight lines in a local projected CRS; weights are renormalised over assessed indicators.",
-    )
-    parts += ["", note, ""]
+    parts += ["", f"### {report.t('方法说明', 'Method notes')}", ""]
+    parts += [f"- {note}" for note in method_notes(report)]
+    parts += [""]
     return "\n".join(parts)
 
 

@@ -9,11 +9,16 @@ from geoplan.reports.numbers import count, pct, wan
 
 
 def headlines(report: Report, limit: int = 5) -> list[str]:
-    """3–5 sentences: township figures, the worst indicators and their gaps, the plan's effect, the worst village."""
+    """3–5 sentences: township figures, the worst indicators and their gaps, the plan's effect, the worst village.
+
+    Only ranked villages are counted (:meth:`Report.assessed`); the first sentence says how many were not.
+    """
     r = report.result
-    t = r.indicators
-    n = len(r.villages)
-    hh = r.villages["households"].sum()
+    t = report.assessed()
+    n_all = len(r.villages)
+    skipped = report.unranked()
+    n = n_all - skipped
+    hh = r.villages.loc[r.ranked, "households"].sum()
     out: list[str] = []
     zh = report.lang == "zh"
     scen = ("规划情景" if r.scenario == "plan" else "现状") if zh else r.scenario
@@ -25,11 +30,21 @@ def headlines(report: Report, limit: int = 5) -> list[str]:
         if done < total
         else ""
     )
-    out.append(
-        f"全乡{n}个行政村、{count(hh, '户')}（{scen}）共评估{done}项指标{missing}。"
-        if zh
-        else f"{n} villages, {count(hh)} households; {done} indicators assessed ({scen}){missing}."
-    )
+    if skipped:
+        out.append(
+            f"全乡{n_all}个行政村中{n}个村已评估（{count(hh, '户')}，{scen}），{skipped}个村因缺少调查数据未评估、"
+            f"未排名，不计入以下合计；共评估{done}项指标{missing}。"
+            if zh
+            else f"{n} of {n_all} villages assessed ({count(hh)} households, {scen}); {skipped} not assessed "
+            f"(data not surveyed) and left out of every total below; {done} indicators assessed{missing}."
+        )
+    else:
+        out.append(
+            f"全乡{n}个行政村、{count(hh, '户')}（{scen}）共评估{done}项指标{missing}。"
+            if zh
+            else f"{n} villages, {count(hh)} households; {done} indicators assessed ({scen}){missing}."
+        )
+    where = (f"全乡{n}个行政村中" if not skipped else f"已评估的{n}个村中") if zh else ""
     short = (
         assessed[assessed["status"] == "not_met"]
         .groupby("indicator")
@@ -42,9 +57,10 @@ def headlines(report: Report, limit: int = 5) -> list[str]:
         target = pct(ind.target) if ind.unit == "%" else count(ind.target, ind.gap_unit, report.lang)
         gap = count(row["gap"], ind.gap_unit, report.lang)
         out.append(
-            f"全乡{n}个行政村中，{int(row['villages'])}个村{name}未达到目标（{target}），缺口合计{gap}。"
+            f"{where}，{int(row['villages'])}个村{name}未达到目标（{target}），缺口合计{gap}。"
             if zh
-            else f"{int(row['villages'])} of {n} villages miss the {name} target ({target}); gap {gap}."
+            else f"{int(row['villages'])} of {n} {'' if not skipped else 'assessed '}villages miss the {name} "
+            f"target ({target}); gap {gap}."
         )
     p = report.delta.projects
     if len(p):
@@ -55,7 +71,7 @@ def headlines(report: Report, limit: int = 5) -> list[str]:
             if zh
             else f"{len(p)} planned projects, {wan(budget, 'en')}, newly covering {count(newly)} households."
         )
-    worst = r.villages.sort_values("composite").head(1)
+    worst = r.villages[r.ranked].sort_values("composite").head(1)
     if len(worst) and pd.notna(worst["composite"].iloc[0]):
         w = worst.iloc[0]
         out.append(
@@ -64,3 +80,45 @@ def headlines(report: Report, limit: int = 5) -> list[str]:
             else f"Lowest composite score: {w['village_name']} ({w['composite']:.1f})."
         )
     return out[:limit]
+
+
+def method_notes(report: Report) -> list[str]:
+    """How the inputs were completed (the appendix's method notes): straight-line distances, renormalised
+    weights, households spread over or scaled to the village's figure, approximate village centres."""
+    m = report.result.method
+    zh = report.lang == "zh"
+    notes = [
+        "距离为本地投影坐标系中的直线距离（非路网距离）；综合得分权重在可评估指标间重新归一。"
+        if zh
+        else "Straight-line distances in a local projected CRS; weights renormalised over assessed indicators.",
+        f"已评估指标权重不足{report.standards.min_assessed_weight:.0%}的行政村不计综合得分、不排名（未排名），"
+        "也不计入摘要与合计。"
+        if zh
+        else f"Villages whose assessed indicators carry less than {report.standards.min_assessed_weight:.0%} of the "
+        "weight get no composite and no rank, and are left out of the summary and totals.",
+    ]
+    if m.get("households_spread"):
+        n = m["households_spread"]
+        notes.append(
+            f"{n}个村的农房未填户数：按行政村户数在其住宅农房间平均分摊。"
+            if zh
+            else f"{n} villages' buildings carry no households: the village's households are spread evenly over "
+            "its residential buildings."
+        )
+    if m.get("households_scaled"):
+        n = m["households_scaled"]
+        notes.append(
+            f"{n}个村的农房/自然村户数合计多于行政村户数：按行政村户数等比例缩减。"
+            if zh
+            else f"{n} villages' buildings or settlements add up to more households than the village has: scaled "
+            "down to the village's figure."
+        )
+    if m.get("approximate_centres"):
+        n = m["approximate_centres"]
+        notes.append(
+            f"{n}个村未标注村委会驻地（自然村is_village_centre或村委会设施）：村中心取村域内部点，为近似位置。"
+            if zh
+            else f"{n} villages record no centre settlement or village committee: their centre is a point inside "
+            "the village (approximate)."
+        )
+    return notes

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoplan.reports.build import Report
-from geoplan.reports.narrative import headlines
+from geoplan.reports.narrative import headlines, method_notes
 from geoplan.reports.works import works_frame
 
 
@@ -29,6 +29,8 @@ def report_document(report: Report) -> dict:
         "crs": r.crs,
         "distance": "straight line in the local projected CRS",
         "headlines": headlines(report),
+        "method_notes": method_notes(report),
+        "method": dict(r.method),
         "villages": _records(r.villages.astype({"rank": "float"})),
         "indicators": _records(r.indicators),
         "plan_delta": {"villages": _records(report.delta.villages), "projects": _records(report.delta.projects)},

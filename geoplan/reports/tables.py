@@ -21,7 +21,7 @@ def summary_table(report: Report) -> pd.DataFrame:
         report.t("综合得分(0-100)", "Composite (0-100)"): [
             "—" if pd.isna(x) else f"{x:.1f}" for x in v["composite"].tolist()
         ],
-        report.t("短板排序(1=最差)", "Rank (1 = worst)"): v["rank"].astype("string").fillna("—").to_numpy(),
+        report.t("短板排序(1=最差)", "Rank (1 = worst)"): v["rank"].astype("string").fillna(report.t("未排名", "not ranked")).to_numpy(),
         report.t("已评估指标数", "Indicators assessed"): v["n_assessed"].to_numpy(),
     }
     codes = v["village_code"].tolist()
@@ -61,7 +61,9 @@ def theme_table(report: Report, theme: str) -> tuple[pd.DataFrame, pd.DataFrame]
             f"{name} {report.t('缺口', 'gap')}({gap_unit})": [
                 count(x, ind.gap_unit, report.lang) for x in rows["gap"].tolist()
             ],
-            f"{name} {report.t('说明', 'note')}": rows["reason"].fillna("").to_numpy(),
+            f"{name} {report.t('说明', 'note')}": rows["reason"].fillna("")
+            .where(rows["reason"].fillna("") != "", rows["note"].fillna(""))
+            .to_numpy(),
         }
         table.update(cols)
         status.update(dict.fromkeys(cols, keys))
@@ -104,11 +106,13 @@ def township_value(rows: pd.DataFrame, unit: str) -> float | None:
 
 def delta_table(report: Report) -> pd.DataFrame:
     """Township-level Δ per indicator: baseline vs plan, and households newly covered."""
-    newly_by = report.delta.villages.groupby("indicator")["newly_covered_households"].sum()
+    plan_ranked = report.plan.villages.loc[report.plan.ranked, "village_code"]
+    d = report.delta.villages
+    newly_by = d[d["village_code"].isin(plan_ranked)].groupby("indicator")["newly_covered_households"].sum()
     rows = []
     for ind in report.standards.indicators:
-        bv = township_value(report.rows(ind.key, "baseline"), ind.unit)
-        pv = township_value(report.rows(ind.key, "plan"), ind.unit)
+        bv = township_value(report.rows(ind.key, "baseline", ranked=True), ind.unit)
+        pv = township_value(report.rows(ind.key, "plan", ranked=True), ind.unit)
         newly = newly_by.get(ind.key, 0)
         rows.append(
             {

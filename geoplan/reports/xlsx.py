@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from geoplan.reports.build import Report
-from geoplan.reports.narrative import headlines
+from geoplan.reports.narrative import headlines, method_notes
 from geoplan.reports.numbers import unit_label
 from geoplan.reports.tables import definitions_table, projects_table, summary_table, theme_table, township_value
 from geoplan.reports.works import works_frame, works_sentences, works_table
@@ -157,8 +157,8 @@ def _chart_sheets(wb: Workbook, titles: tuple[str, str], report: Report) -> None
     rows.append(_header_cells(data_ws, [report.t("指标", "Indicator"), report.t("现状", "baseline"),
                                         report.t("规划", "plan"), report.t("目标", "target")]))  # fmt: skip
     for ind in shares:
-        base = township_value(report.rows(ind.key, "baseline"), "%")
-        plan = township_value(report.rows(ind.key, "plan"), "%")
+        base = township_value(report.rows(ind.key, "baseline", ranked=True), "%")
+        plan = township_value(report.rows(ind.key, "plan", ranked=True), "%")
         cells: list[object] = [ind.name(report.lang)]
         for v in (base, plan, float(ind.target)):
             c = WriteOnlyCell(data_ws, value=_cell_value(v))
@@ -179,7 +179,7 @@ def _chart_sheets(wb: Workbook, titles: tuple[str, str], report: Report) -> None
 
     rows.append([])
     first = len(rows) + 1  # header row of the village table
-    villages = report.result.villages
+    villages = report.result.villages[report.result.ranked]  # charts count the assessed (ranked) villages only
     keys = charted_indicators(report)
     header: list[object] = [report.t("行政村", "Village")]
     columns: list[list[object]] = [[_cell_value(n) for n in villages["village_name"]]]
@@ -232,7 +232,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
         _sheet(wb, name, table, status)
     _chart_sheets(wb, (names[-4], names[-3]), report)
     _sheet(wb, names[-2], projects_table(report))
-    _sheet(wb, names[-1], definitions_table(report))
+    _sheet(wb, names[-1], definitions_table(report), top=method_notes(report))
     if report.standards.works:
         frame = works_frame(report)
         _sheet(wb, works_sheet_name(report), works_table(report, frame), top=works_sentences(report, frame))

@@ -28,6 +28,7 @@ import pytest
 from pyproj import Transformer
 
 from geoplan.layers import LayerStore
+from geoplan.layers.survey import Survey
 
 E0, N0 = 500_000.0, 3_300_000.0
 CODES = {"A": "420000000001", "B": "420000000002", "C": "420000000003"}
@@ -161,8 +162,9 @@ def grid_layers() -> dict[str, list[dict[str, Any]]]:
 
 
 def write_grid(store: LayerStore) -> LayerStore:
+    """Every layer written and declared surveyed across the whole township (the grid's data is complete)."""
     for layer, feats in grid_layers().items():
-        store.insert_many(layer, feats)
+        store.insert_many(layer, feats, survey=Survey("all"))
     return store
 
 
@@ -175,3 +177,84 @@ def grid_store(empty_store: LayerStore) -> LayerStore:
 @pytest.fixture
 def grid_frames(grid_store: LayerStore):
     return grid_store.frames()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A county of 100 villages where one village was surveyed (tests/analysis/test_survey.py describes the layout).
+
+METRIC = "EPSG:4545"
+S_CODE = "420000000044"
+S_HH = 12
+HOUSES = {
+    "b1": (4100, 4100), "b2": (4100, 4550), "b3": (4500, 4450), "b4": (4850, 4200),
+    "b5": (4700, 4800), "b6": (4300, 4900), "b7": (4950, 4950), "b8": (4600, 4650),
+}  # fmt: skip
+PUBLIC = {"p1": (4120, 4120), "p2": (4500, 4510)}
+
+
+def code(i: int) -> str:
+    return f"4200000000{i:02d}"
+
+
+def house(fid: str, x: float, y: float, **props) -> dict:
+    return feature(fid, box(x - 5, y - 5, x + 5, y + 5), **props)
+
+
+def county_layers() -> dict[str, list[dict]]:
+    villages = [
+        feature(f"v{i}", box((i % 10) * 1000, (i // 10) * 1000, (i % 10 + 1) * 1000, (i // 10 + 1) * 1000),
+                code=code(i), name=f"村{i:02d}", households=S_HH if code(i) == S_CODE else 40 + i,
+                has_5g=i % 3 != 0)
+        for i in range(100)
+    ]  # fmt: skip
+    return {
+        "villages": villages,
+        "buildings": [house(k, *xy) for k, xy in HOUSES.items()]
+        + [house(k, *xy, use="public") for k, xy in PUBLIC.items()],
+        "roads": [
+            feature(
+                "paved",
+                line((4010, 4500), (4600, 4500)),
+                name="村道",
+                status="existing",
+                road_class="village",
+                surface="paved",
+            ),
+            feature(
+                "track",
+                line((4900, 4010), (4900, 4990)),
+                name="机耕道",
+                status="existing",
+                road_class="group",
+                surface="earth",
+            ),
+        ],  # fmt: skip
+        "water_networks": [
+            feature("main", line((4130, 4010), (4130, 4990)), name="主管", status="existing", pipe_kind="main")
+        ],
+        "housing_repairs": [
+            feature("h1", point(4300, 4300), name="h1", status="completed", danger_grade="C", households=1),
+            feature("h2", point(4310, 4300), name="h2", status="planned", danger_grade="C", households=1),
+        ],
+        "facilities": [
+            feature(fid, point(x, y), name=fid, kind=kind, status="existing")
+            for fid, kind, x, y in (
+                ("committee", "village_committee", 4100, 4900),
+                ("bus", "bus_stop", 3500, 5300),
+                ("clinic", "clinic", 4200, 4200),
+                ("garbage", "garbage_station", 4500, 4500),
+                ("kg", "kindergarten", 4400, 4400),
+            )
+        ],
+    }
+
+
+@pytest.fixture
+def county(empty_store: LayerStore) -> LayerStore:
+    """The county, written through the store with the survey declarations a planner would make."""
+    layers = county_layers()
+    for name, feats in layers.items():
+        empty_store.insert_many(name, feats)
+    empty_store.set_survey("buildings", Survey(residential=True))  # houses without `use` are houses
+    empty_store.set_survey("facilities", Survey("villages", (S_CODE,)))  # the bus stop lies outside S
+    return empty_store

@@ -43,6 +43,10 @@ BASELINE = [
     # roads: A1 50 m, A2 450 m, B1 50 m, B2 350 m, C1 901.39 m, C2 1375.7 m from the old paved road
     ("rai_2km", A, 1.0, "met", 0, 50, 0),
     ("rai_2km", C, 1.0, "met", 0, 40, 0),
+    # any existing road within 100 m of the household: A1 and B1 (50 m) only
+    ("road_access_100m", A, 0.8, "nearly_met", 10, 40, 10),
+    ("road_access_100m", B, 50 / 70, "not_met", 20, 50, 20),
+    ("road_access_100m", C, 0.0, "not_met", 40, 0, 40),
     ("settlement_hardened_road", A, 1.0, "met", 0, 40, 0),  # only A1 has ≥ 30 户
     ("settlement_hardened_road", C, 0.0, "not_met", (math.hypot(900, 50) - 100) / 1000, 0, 30),
     ("village_bus", A, 1.0, "met", 0, 50, 0),  # centre A1 100 m from the stop
@@ -77,6 +81,7 @@ BASELINE = [
 ]
 
 PLAN = [
+    ("road_access_100m", C, 0.75, "not_met", 10, 30, 10),  # the planned road passes C1; C2 is 400 m away
     ("settlement_hardened_road", C, 1.0, "met", 0, 30, 0),  # the new road passes C1
     ("village_bus", C, 0.0, "not_met", 1, 0, 40),
     ("tap_water", A, 0.8, "nearly_met", 8, 40, 10),
@@ -145,7 +150,7 @@ def test_moving_a_planned_road_to_completed_changes_only_its_village(grid_store,
     grid_store.patch("roads", "road-new", {"properties": {"status": "completed"}})
     after = analyse(grid_store.frames(), standards).indicators.set_index(["village_code", "indicator"])
     changed = before.index[(before["value"] != after["value"]) & before["value"].notna()]
-    assert list(changed) == [(C, "settlement_hardened_road")]
+    assert list(changed) == [(C, "road_access_100m"), (C, "settlement_hardened_road")]
     assert after.loc[(C, "settlement_hardened_road"), "status"] == "met"
 
 
@@ -171,10 +176,11 @@ def test_result_columns_follow_the_contract(grid_frames, standards):
     result = analyse(grid_frames, standards, "plan")
     assert list(result.indicators.columns) == [
         "village_code", "village_name", "indicator", "theme", "value", "target", "unit", "status", "score",
-        "gap", "gap_unit", "covered", "uncovered", "reason",
+        "gap", "gap_unit", "covered", "uncovered", "reason", "note",
     ]  # fmt: skip
     assert list(result.villages.columns) == [
         "village_code", "village_name", "households", "population", "composite", "rank", "n_assessed",
+        "assessed_weight",
     ]  # fmt: skip
     assert {"village_code", "indicator", "unit_id", "name", "households", "distance_m"} <= set(result.uncovered)
     assert result.scenario == "plan" and result.crs == "EPSG:4545"

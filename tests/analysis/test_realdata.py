@@ -92,7 +92,7 @@ def liechtenstein(liechtenstein_dir):
     )  # fmt: skip
     b = gpd.read_file(liechtenstein_dir / "buildings.geojson")
     buildings = gpd.GeoDataFrame(
-        {"id": [f"building-{i}" for i in b["osm_id"]], "use": "residential", "households": np.nan},
+        {"id": [f"building-{i}" for i in b["osm_id"]], "use": "residential", "households": 1},
         geometry=b.geometry, crs=4326,
     )  # fmt: skip
     r = gpd.read_file(liechtenstein_dir / "roads.geojson")

@@ -19,13 +19,16 @@ def shipped() -> str:
 
 def test_shipped_defaults_follow_the_reference():
     s = load_standards()
-    assert len(s.keys) == 16
+    assert len(s.keys) == 17
     tap = s.indicator("tap_water")
     assert (tap.threshold_m, tap.target, tap.weight, tap.name_zh) == (50, 0.96, 8, "自来水普及率")
     assert s.indicator("rai_2km").threshold_m == 2000
     assert s.indicator("sewage").target == 0.6
     assert s.indicator("housing_repair").weight == 10
     assert s.indicator("unsafe_reservoirs").target == 0
+    road = s.indicator("road_access_100m")  # beside the 2 km figure, informational (weight 0)
+    assert (road.threshold_m, road.weight, s.keys.index("road_access_100m")) == (100, 0, 1)
+    assert s.min_assessed_weight == 0.5
     assert all(i.provenance and i.source for i in s.indicators)
 
 

@@ -92,4 +92,3 @@ schema = _schema_over_a_private_grid()
 def test_api_conforms_to_its_own_document(case) -> None:
     """No 5xx and no response outside the document, for reads and (with a planner token) writes."""
     case.call_and_validate(headers=dict(PLANNER), checks=CHECKS)
-

@@ -13,7 +13,9 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, box, mapping
 
 from geoplan.layers import LayerStore
+from geoplan.layers.survey import Survey
 from geoplan.maps.assets import MapAssetsMissing, find_assets_dir
+from tests.analysis.conftest import county  # noqa: F401 (the one-village-surveyed county, for the gap map)
 
 #: CGCS2000 3° Gauss–Krüger, central meridian 111°E: metres, so the fixture's geometry is exact.
 GK_111 = "EPSG:4546"
@@ -104,8 +106,9 @@ def tiny_features() -> dict[str, list[dict[str, Any]]]:
 
 
 def fill_store(store: LayerStore) -> LayerStore:
+    """The tiny township, every layer declared surveyed across it (its data is complete)."""
     for layer, features in tiny_features().items():
-        store.insert_many(layer, features, actor="test")
+        store.insert_many(layer, features, actor="test", survey=Survey("all"))
     return store
 
 

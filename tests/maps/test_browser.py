@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, LayerStore]]:
     data = tmp_path / "data"
     data.mkdir()
     fill_store(LayerStore(data))
-    app = create_app(Settings(data_dir=data, tokens_env=f"planner:alice:{TOKEN}"))
+    # the tiny township's data carries 44 % of the indicator weight: rank from 40 % so its composite is coloured
+    shipped = resources.files("geoplan.analysis").joinpath("standards.toml").read_text("utf-8")
+    standards = tmp_path / "standards.toml"
+    standards.write_text(shipped.replace("min_assessed_weight = 0.5", "min_assessed_weight = 0.4"), "utf-8")
+    app = create_app(Settings(data_dir=data, tokens_env=f"planner:alice:{TOKEN}", standards_path=standards))
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -640,4 +645,30 @@ def test_selection_and_in_place_update_work_on_canvas_drawn_layers(browser, serv
     )
     assert shown == [["gravel", True]]  # replaced in place, still on the canvas
     assert view.errors == [] and view.failed == []
+
+
+def test_gap_map_paints_the_unsurveyed_villages_grey(browser, county, tmp_path: Path) -> None:
+    """100 villages, one surveyed: the other 99 are 未评估 (grey) on the composite and on a household indicator."""
+    from geoplan.analysis import analyse, load_standards
+    from geoplan.maps.gap import build_gap_map
+    from tests.analysis.conftest import S_CODE
+
+    frames = county.frames()
+    standards = load_standards()
+    base, plan = analyse(frames, standards), analyse(frames, standards, "plan")
+    out = save_map(build_gap_map(frames, base, plan, with_catchments=False), tmp_path / "gaps.html", require_assets())
+    view = Offline(browser, "file://")
+    page = view.page
+    page.goto(out.as_uri())
+    page.wait_for_load_state("networkidle")
+    fills = "Array.from(document.querySelectorAll('path.gp-layer-gap-villages')).map(p => p.getAttribute('fill'))"
+    colours = page.evaluate(fills)
+    assert len(colours) == 100 and colours.count("#bdbdbd") == 99
+    assert colours[frames["villages"]["code"].tolist().index(S_CODE)] != "#bdbdbd"
+    page.select_option("#gp-measure", "tap_water")
+    assert page.evaluate(fills).count("#bdbdbd") == 99
+    assert "未评估" in page.locator("#gp-gap-legend").inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "gaps-one-village-surveyed.png"))
+    assert view.errors == []
     page.close()

@@ -1,3 +1,3 @@
-"""The grid township of tests/analysis, reused for the renderers."""
+"""The grid township and the one-village-surveyed county of tests/analysis, reused for the renderers."""
 
-from tests.analysis.conftest import grid_frames, grid_store  # noqa: F401
+from tests.analysis.conftest import county, grid_frames, grid_store  # noqa: F401

@@ -35,8 +35,8 @@ def test_headlines_give_the_worked_figures(report):
     from geoplan.reports.narrative import headlines
 
     lines = headlines(report)
-    # 50 + 70 + 40 户; elderly care has no stations anywhere, so 15 of the 16 indicators are assessed
-    assert lines[0] == "全乡3个行政村、160户（规划情景）共评估15项指标，另有1项因缺少数据未评估。"
+    # 50 + 70 + 40 户; elderly care has no stations anywhere, so 16 of the 17 indicators are assessed
+    assert lines[0] == "全乡3个行政村、160户（规划情景）共评估16项指标，另有1项因缺少数据未评估。"
     # waste (200 m, 90 %): nobody in A or C near the one station, B 50 of 70 → 45 + 13 + 36 户 short
     assert "全乡3个行政村中，3个村垃圾收运覆盖率未达到目标（90.0%），缺口合计94户。" in lines
     # budgets 120 + 40 + 3 + 5 + 50 + 30 万元 (the eco village has none)
@@ -67,7 +67,7 @@ def test_markdown_json_csv(report, tmp_path):
     assert "全乡3个行政村" in text and "| 甲村 |" in text and "未评估" in text
     (js,) = write_report(report, "json", tmp_path)
     doc = json.loads(js.read_text("utf-8"))
-    assert doc["scenario"] == "plan" and len(doc["indicators"]) == 3 * 16
+    assert doc["scenario"] == "plan" and len(doc["indicators"]) == 3 * 17
     assert {p["id"] for p in doc["plan_delta"]["projects"]} >= {"water-B", "road-new"}
     csvs = write_report(report, "csv", tmp_path)
     names = ("indicators", "villages", "projects", "uncovered")
@@ -122,7 +122,7 @@ def test_html_renders_in_chromium(report, tmp_path):
         assert page.locator("h1").inner_text() == "乡村基础设施短板分析报告"
         assert page.locator("section.theme").count() == len(report.themes())
         assert page.locator("#summary li").count() >= 3
-        assert "共评估15项指标" in page.locator("#summary").inner_text()
+        assert "共评估16项指标" in page.locator("#summary").inner_text()
         appendix = page.locator("#appendix").inner_text()
         assert "T/CHES 18-2018" in appendix and "可信度" in appendix  # provenance of each indicator
         assert "新增覆盖(户)" in page.locator("#plan").inner_text()
