@@ -266,7 +266,9 @@ class LayerStore:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            return LayerSnapshot(spec, [], None, None).frame
+            empty = LayerSnapshot(spec, [], None, None).frame
+            empty.attrs["survey"] = Survey()
+            return empty
         sig = (st.st_ino, st.st_size, st.st_mtime_ns)
         held = self._frames.get(layer)
         if held is not None and held[0] == sig:
