@@ -21,7 +21,9 @@ def summary_table(report: Report) -> pd.DataFrame:
         report.t("综合得分(0-100)", "Composite (0-100)"): [
             "—" if pd.isna(x) else f"{x:.1f}" for x in v["composite"].tolist()
         ],
-        report.t("短板排序(1=最差)", "Rank (1 = worst)"): v["rank"].astype("string").fillna(report.t("未排名", "not ranked")).to_numpy(),
+        report.t("短板排序(1=最差)", "Rank (1 = worst)"): (
+            v["rank"].astype("string").fillna(report.t("未排名", "not ranked")).to_numpy()
+        ),
         report.t("已评估指标数", "Indicators assessed"): v["n_assessed"].to_numpy(),
     }
     codes = v["village_code"].tolist()
