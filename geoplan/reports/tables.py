@@ -63,7 +63,8 @@ def theme_table(report: Report, theme: str) -> tuple[pd.DataFrame, pd.DataFrame]
             f"{name} {report.t('缺口', 'gap')}({gap_unit})": [
                 count(x, ind.gap_unit, report.lang) for x in rows["gap"].tolist()
             ],
-            f"{name} {report.t('说明', 'note')}": rows["reason"].fillna("")
+            f"{name} {report.t('说明', 'note')}": rows["reason"]
+            .fillna("")
             .where(rows["reason"].fillna("") != "", rows["note"].fillna(""))
             .to_numpy(),
         }
