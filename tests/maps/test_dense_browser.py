@@ -223,6 +223,14 @@ def county_server(tmp_path: Path) -> Iterator[str]:
     thread.join(10)
 
 
+def _until(page: Any, expression: str, seconds: float = 60.0) -> None:
+    """Poll ``expression`` from Python: the pages' CSP forbids the string evaluation wait_for_function uses."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        page.wait_for_timeout(100)
+
+
 def test_served_map_loads_buildings_by_bounding_box_as_the_planner_pans(browser, county_server: str) -> None:  # noqa: F811
     view = Offline(browser, county_server)
     page = view.page
@@ -235,13 +243,13 @@ def test_served_map_loads_buildings_by_bounding_box_as_the_planner_pans(browser,
     assert page.evaluate("gp.buildings.getLayers().length") == 0 and asked == []  # nothing embedded, nothing fetched
     first = gpd.GeoSeries([Point(X0 + 500, Y0 + 120)], crs=GK_111).to_crs("EPSG:4326").iloc[0]
     page.evaluate(f"gp.zoom(19, L.latLng({first.y}, {first.x}))")
-    page.wait_for_function("gp.buildings.getLayers().length > 0")
+    _until(page, "gp.buildings.getLayers().length > 0")
     near = page.evaluate("gp.buildings.getLayers().length")
     assert 0 < near < 400 and len(asked) == 1 and "bbox=" in asked[0]
     # Panning within what was fetched asks nothing; zooming out to 15 asks once more and shows all 400.
     page.evaluate("void gp.map.panBy([20, 0], {animate: false})")
     page.evaluate(f"gp.zoom(15, L.latLng({first.y}, {first.x}))")
-    page.wait_for_function("gp.buildings.getLayers().length === 400")
+    _until(page, "gp.buildings.getLayers().length === 400")
     assert len(asked) == 2
     page.evaluate("(l => void l.fire('click', {latlng: l.getCenter()}, true))(gp.buildings.getLayers()[0])")
     popup = page.locator(".gp-popup").inner_text()
