@@ -84,7 +84,14 @@ def write_zipped_shapefile(
 
 
 def layer_bytes(store: LayerStore) -> dict[str, bytes]:
-    """Every file under the data directory (layers and change log), to prove a refusal changed nothing."""
+    """Every file under the data directory (layers and change log), to prove a refusal changed nothing.
+
+    The store's columnar read cache (``.geoplan/cache``) is left out: a read may build it, and it holds no data
+    of its own (it is a copy of a layer file, rebuilt from it).
+    """
+    cache = store.data_dir / ".geoplan" / "cache"
     return {
-        str(p.relative_to(store.data_dir)): p.read_bytes() for p in sorted(store.data_dir.rglob("*")) if p.is_file()
+        str(p.relative_to(store.data_dir)): p.read_bytes()
+        for p in sorted(store.data_dir.rglob("*"))
+        if p.is_file() and cache not in p.parents
     }
