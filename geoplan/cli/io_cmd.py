@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +14,7 @@ from rich.table import Table
 from geoplan.cli.app import app
 from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
 from geoplan.errors import ValidationFailed
+from geoplan.layers.survey import Survey, SurveyError, parse_codes_text, parse_option
 
 if TYPE_CHECKING:
     from geoplan.transfer import ImportPlan
@@ -73,6 +76,35 @@ def _print_explanation(ex: Explanation, lang: str) -> None:
     console.print("仅说明映射,未检查、未写入" if zh else "mapping only: nothing checked or written", markup=False)
 
 
+def _survey_declaration(
+    surveyed: str | None, codes_file: Path | None, residential: bool
+) -> Callable[[Survey], Survey] | None:
+    """What ``--surveyed``/``--surveyed-from-file``/``--residential-survey`` declare, checked before any reading.
+
+    Returned as a function of the layer's current declaration, so ``--residential-survey`` alone keeps its scope.
+    """
+    if surveyed is not None and codes_file is not None:
+        raise SurveyError(
+            "give --surveyed or --surveyed-from-file, not both", "--surveyed 与 --surveyed-from-file 只能给一个"
+        )
+    scope: Survey | None = parse_option(surveyed) if surveyed is not None else None
+    if codes_file is not None:
+        try:
+            text = codes_file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SurveyError(
+                f"--surveyed-from-file {codes_file}: {exc}", f"无法读取调查村代码文件 {codes_file}:{exc}"
+            ) from exc
+        scope = Survey("villages", parse_codes_text(text))
+    if scope is None and not residential:
+        return None
+
+    def declare(current: Survey) -> Survey:
+        return replace(scope or current, residential=residential or current.residential)
+
+    return declare
+
+
 @app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="GeoJSON, Shapefile (.zip/.shp), GeoPackage, KML/KMZ, CSV or XLSX.")],
@@ -112,6 +144,23 @@ def import_command(
     explain: Annotated[
         bool, typer.Option("--explain", help="Print the field mapping the import would use; check and write nothing.")
     ] = False,
+    surveyed: Annotated[
+        str | None,
+        typer.Option(
+            "--surveyed",
+            metavar="all|CODES",
+            help="Where the layer was surveyed: all (whole area) or village codes (comma separated); villages "
+            "outside are 未评估, not 0 %. Default: the villages the layer's features fall in.",
+        ),
+    ] = None,
+    surveyed_from_file: Annotated[
+        Path | None,
+        typer.Option("--surveyed-from-file", help="A text file of surveyed village codes (one column pasted)."),
+    ] = None,
+    residential_survey: Annotated[
+        bool,
+        typer.Option("--residential-survey", help="Buildings: a survey of houses, so rows without use are homes."),
+    ] = False,
     data_dir: DataDirOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -121,6 +170,7 @@ def import_command(
 
     settings = settings_from(data_dir, lang)
     store = store_from(settings)
+    survey = _survey_declaration(surveyed, surveyed_from_file, residential_survey)
     options = ImportOptions(
         layer=layer,
         crs=crs,
@@ -146,7 +196,7 @@ def import_command(
         raise ValidationFailed(plan.problems)
     if dry_run:
         return
-    done = write_plan(store, plan, actor="cli")
+    done = write_plan(store, plan, actor="cli", survey=survey)
     console.print(
         f"已导入 {len(done.features)} 个要素到 {layer}(变更 {done.change};撤销:geoplan undo {done.change})"
         if settings.lang == "zh"

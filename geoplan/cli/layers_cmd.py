@@ -14,6 +14,7 @@ from geoplan.cli.app import app
 from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
 from geoplan.errors import ChangeNotFound, DataFileError, GeoplanError, ValidationFailed
 from geoplan.layers.store import DATABASE_ADVISED_FEATURES
+from geoplan.layers.survey import describe as describe_survey
 
 if TYPE_CHECKING:
     from geoplan.layers import ChangeSummary, LayerStore, Version
@@ -38,24 +39,27 @@ def layers_command(data_dir: DataDirOpt = None, lang: LangOpt = None) -> None:
     store = store_from(settings)
     zh = settings.lang == "zh"
     table = Table(title="图层 Layers" if zh else "Layers")
-    for col in (
-        ("图层 layer", "名称 title", "几何 geometry", "要素数 features")
+    for i, col in enumerate(
+        ("图层 layer", "名称 title", "几何 geometry", "要素数 features", "调查范围 surveyed")
         if zh
-        else ("layer", "title", "geometry", "features")
+        else ("layer", "title", "geometry", "features", "surveyed")
     ):
-        table.add_column(col)
+        # the layer name is what commands take: never cut; the rest folds on narrow terminals
+        table.add_column(col, no_wrap=i == 0, overflow="fold")
     unreadable: list[DataFileError] = []
     large: list[str] = []
     for spec in store.catalogue.layers:
+        surveyed = ""
         try:
             n = store.count(spec.name)
             count = str(n)
+            surveyed = describe_survey(store.survey(spec.name), settings.lang)
             if n >= DATABASE_ADVISED_FEATURES:
                 large.append(spec.name)
         except DataFileError as exc:  # one bad file should not hide the other layers
             unreadable.append(exc)
             count = "无法读取" if zh else "unreadable"
-        table.add_row(spec.name, spec.title(settings.lang), "/".join(spec.geometry_types), count)
+        table.add_row(spec.name, spec.title(settings.lang), "/".join(spec.geometry_types), count, surveyed)
     limit = f"{DATABASE_ADVISED_FEATURES:,}"
     table.caption = _say(
         settings.lang,

@@ -7,7 +7,7 @@ the change log, undone as a whole by ``geoplan undo``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from geoplan.errors import Problem, ValidationFailed
 from geoplan.layers import LayerStore
 from geoplan.layers.files import round_coords
 from geoplan.layers.placement import VillageLocator
+from geoplan.layers.survey import Survey
 from geoplan.layers.validation import feature_problems
 from geoplan.transfer.crs import WGS84, SourceCRS, parse_crs, resolve, rows_fitting, to_wgs84
 from geoplan.transfer.errors import CRSUndetermined, SourceUnreadable
@@ -45,6 +46,9 @@ class ImportOptions:
     #: ``--set FIELD=VALUE``: a value or ``{column}`` template for rows whose columns give none.
     sets: Mapping[str, str] = field(default_factory=dict)
 
+
+#: A survey declaration, or how to derive it from the layer's current one (see LayerStore.insert_many).
+SurveyDeclaration = Survey | Callable[[Survey], Survey]
 
 #: A table column naming its rows' CRS (geoplan's own CSV/XLSX exports write one), read like ``--crs``.
 CRS_COLUMNS = ("crs", "坐标系")
@@ -228,8 +232,13 @@ def import_file(
     return plan if dry_run else write_plan(store, plan, actor=actor)
 
 
-def write_plan(store: LayerStore, plan: ImportPlan, *, actor: str | None = None) -> ImportPlan:
-    """Write a checked plan as one change; refuses (ValidationFailed) if it has any problem."""
+def write_plan(
+    store: LayerStore, plan: ImportPlan, *, actor: str | None = None, survey: SurveyDeclaration | None = None
+) -> ImportPlan:
+    """Write a checked plan as one change; refuses (ValidationFailed) if it has any problem.
+
+    ``survey`` declares where the layer was surveyed (``--surveyed``) in the same change, so undo takes both back.
+    """
     if plan.problems:
         raise ValidationFailed(plan.problems)
     if not plan.features:
@@ -241,6 +250,7 @@ def write_plan(store: LayerStore, plan: ImportPlan, *, actor: str | None = None)
         op="import",
         message=f"import {plan.source} ({len(plan.features)})",
         row_numbers=plan.row_numbers,
+        survey=survey,
     )
     plan.change = written.change
     return plan
