@@ -7,6 +7,28 @@ import pandas as pd
 from geoplan.reports.build import Report
 from geoplan.reports.numbers import count, pct, wan
 
+#: Method notes that count villages: (key in the result's method counts, Chinese, English), ``{n}`` the count.
+METHOD_COUNTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "households_spread",
+        "{n}个村的农房未填户数：按行政村户数在其住宅农房间平均分摊。",
+        "{n} villages' buildings carry no households: the village's households are spread evenly over its "
+        "residential buildings.",
+    ),
+    (
+        "households_scaled",
+        "{n}个村的农房/自然村户数合计多于行政村户数：按行政村户数等比例缩减。",
+        "{n} villages' buildings or settlements add up to more households than the village has: scaled down to "
+        "the village's figure.",
+    ),
+    (
+        "approximate_centres",
+        "{n}个村未标注村委会驻地（自然村is_village_centre或村委会设施）：村中心取村域内部点，为近似位置。",
+        "{n} villages record no centre settlement or village committee: their centre is a point inside the "
+        "village (approximate).",
+    ),
+)
+
 
 def headlines(report: Report, limit: int = 5) -> list[str]:
     """3–5 sentences: township figures, the worst indicators and their gaps, the plan's effect, the worst village.
@@ -97,28 +119,7 @@ def method_notes(report: Report) -> list[str]:
         else f"Villages whose assessed indicators carry less than {report.standards.min_assessed_weight:.0%} of the "
         "weight get no composite and no rank, and are left out of the summary and totals.",
     ]
-    if m.get("households_spread"):
-        n = m["households_spread"]
-        notes.append(
-            f"{n}个村的农房未填户数：按行政村户数在其住宅农房间平均分摊。"
-            if zh
-            else f"{n} villages' buildings carry no households: the village's households are spread evenly over "
-            "its residential buildings."
-        )
-    if m.get("households_scaled"):
-        n = m["households_scaled"]
-        notes.append(
-            f"{n}个村的农房/自然村户数合计多于行政村户数：按行政村户数等比例缩减。"
-            if zh
-            else f"{n} villages' buildings or settlements add up to more households than the village has: scaled "
-            "down to the village's figure."
-        )
-    if m.get("approximate_centres"):
-        n = m["approximate_centres"]
-        notes.append(
-            f"{n}个村未标注村委会驻地（自然村is_village_centre或村委会设施）：村中心取村域内部点，为近似位置。"
-            if zh
-            else f"{n} villages record no centre settlement or village committee: their centre is a point inside "
-            "the village (approximate)."
-        )
+    for key, zh_text, en_text in METHOD_COUNTS:
+        if m.get(key):
+            notes.append((zh_text if zh else en_text).format(n=m[key]))
     return notes
