@@ -123,7 +123,7 @@ def county(n: int, tmp: Path) -> Path:
 
 
 def ratio(a: float | None, b: float | None) -> str:
-    return "—" if not a or not b else f"{a / b:.2f}×"
+    return "—" if not a or not b else f"{a / b:.3g}×"
 
 
 def main(argv: list[str] | None = None) -> int:
