@@ -103,7 +103,9 @@ def distance_jobs(
     """Every nearest-feature query the distance tests of one scenario will make (for :meth:`Prepared.prefetch`)."""
     jobs = []
     for ind in indicators:
-        if ind.test != "distance" or not all(prep.select(sel).any() for sel in ind.targets):
+        if ind.test != "distance" or ind.distance == "network":
+            continue  # network distances are memoised per scenario graph, computed on demand
+        if not all(prep.select(sel).any() for sel in ind.targets):
             continue
         key, units, _, _ = _units_for(prep, ind, scenario, year)
         extra = [ind.or_within] if ind.or_within is not None and prep.select(ind.or_within).any() else []
@@ -121,9 +123,16 @@ def distance_test(
             return _empty_outcome(ind, units, Reason.about("no_features", sel))
     thr = float(ind.threshold_m or 0)
     sts = statuses(scenario)
+    network = ind.distance == "network"
+    if network and prep.road_graph(ind.mode, sts, year)[0].tree is None:
+        roads = Selector(layer="roads", where={"surface": ("paved",)} if ind.mode == "drive" else {})
+        return _empty_outcome(ind, units, Reason.about("no_features", roads))
     dists, layers, ids = [], [], []
     for sel in ind.targets:
-        d, i = prep.distance(key, units, sel, sts, year)
+        if network:
+            d, i = prep.network_distance(key, units, sel, sts, year, ind.mode)
+        else:
+            d, i = prep.distance(key, units, sel, sts, year)
         dists.append(d)
         layers.append(_VIA[sel.layer])
         ids.append(_ids(prep, sel.layer, i))
@@ -249,6 +258,8 @@ def input_layers(ind: Indicator, earlier: dict[str, Outcome]) -> list[str]:
     if ind.nodes is not None:
         layers.append(ind.nodes.layer)
     layers += [sel.layer for sel in ind.targets]
+    if ind.test == "distance" and ind.distance == "network":
+        layers.append("roads")  # the walk follows the roads: unsurveyed roads would read as a long way round
     if ind.or_within is not None:
         layers.append(ind.or_within.layer)
     if ind.or_indicator and ind.or_indicator in earlier:

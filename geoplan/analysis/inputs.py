@@ -23,6 +23,7 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from geoplan.analysis.network import RoadGraph, network_nearest
 from geoplan.analysis.projection import crs_for_geometries
 from geoplan.analysis.scenario import in_year, status_of
 from geoplan.analysis.standards import Selector
@@ -614,4 +615,44 @@ class Prepared:
         key = (units_key, sel.model_dump_json(), status, as_of_year)
         if key not in self._memo:
             self._memo[key] = self._nearest(units, sel, status, as_of_year)
+        return self._memo[key]
+
+    # ------------------------------------------------------------------ network distances
+    def road_graph(self, mode: str, statuses: tuple[str, ...], as_of_year: int | None) -> tuple[RoadGraph, np.ndarray]:
+        """The roads of a scenario as a graph (``walk``: every road; ``drive``: paved ones) and their layer rows.
+
+        Cached per mode, statuses and year: planned roads shorten walks in the plan scenario only.
+        """
+        key = ("graph", mode, statuses, as_of_year)
+        if key not in self._trees:
+            frame = self.frame("roads")
+            keep = np.isin(self.status("roads"), statuses) & in_year(frame, as_of_year)
+            keep &= frame.geometry.notna().to_numpy()
+            if mode == "drive":
+                keep &= (frame["surface"] == "paved").to_numpy() if "surface" in frame.columns else False
+            rows = np.flatnonzero(keep)
+            self._trees[key] = (RoadGraph.build(self.projected("roads")[rows]), rows)  # type: ignore[assignment]
+        return self._trees[key]  # type: ignore[return-value]
+
+    def network_distance(
+        self, units_key: str, units: Units, sel: Selector, statuses: tuple[str, ...], as_of_year: int | None,
+        mode: str = "walk",
+    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Distance (m) along the roads from each unit to the nearest selected feature, and the feature's row.
+
+        See :mod:`geoplan.analysis.network`; +inf and -1 where no such feature is reachable.
+        """
+        key = ("network", units_key, sel.model_dump_json(), statuses, as_of_year, mode)
+        if key not in self._memo:
+            graph, rows = self.road_graph(mode, statuses, as_of_year)
+            frame = self.frame(sel.layer)
+            present = self.select(sel) & np.isin(self.status(sel.layer), statuses) & in_year(frame, as_of_year)
+            if sel.layer == "roads":
+                d, i = network_nearest(graph, units.xy, target_roads=present[rows])
+                self._memo[key] = (d, np.where(i >= 0, rows[np.maximum(i, 0)], -1))
+            else:
+                feats = np.flatnonzero(present & ~shapely.is_empty(self.projected(sel.layer)))
+                xy = _xy(_anchor_points(self.projected(sel.layer)[feats]))
+                d, i = network_nearest(graph, units.xy, targets_xy=xy)
+                self._memo[key] = (d, np.where(i >= 0, feats[np.maximum(i, 0)] if len(feats) else -1, -1))
         return self._memo[key]

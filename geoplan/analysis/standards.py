@@ -68,6 +68,10 @@ class Indicator(_Frozen):
     provenance: str
     source: str
     threshold_m: float | None = Field(default=None, gt=0)
+    #: How a distance test measures: a straight line, or along the roads layer (:mod:`geoplan.analysis.network`).
+    distance: Literal["straight", "network"] = "straight"
+    #: Network distance only: ``walk`` on every road, ``drive`` on paved roads only.
+    mode: Literal["walk", "drive"] = "walk"
     min_households: int = Field(default=0, ge=0)
     nodes: Selector | None = None
     #: Where a village has no node, test its centre instead (a village committee sits at the centre settlement).
@@ -103,7 +107,19 @@ class Indicator(_Frozen):
             raise ValueError("a count test needs count_where")
         if not self.targets:
             raise ValueError("at least one target layer is needed")
+        if self.distance == "network" and self.test != "distance":
+            raise ValueError("distance = 'network' applies to distance tests only")
         return self
+
+    def distance_label(self, lang: Lang = "zh") -> str:
+        """How the indicator measures distance, for reports and maps ('' for tests that measure none)."""
+        if self.test != "distance":
+            return ""
+        if self.distance == "straight":
+            return "直线距离" if lang == "zh" else "straight line"
+        if lang == "zh":
+            return "路网距离(步行, 全部道路)" if self.mode == "walk" else "路网距离(车行, 硬化道路)"
+        return "network distance (walking, all roads)" if self.mode == "walk" else "network distance (driving, paved)"
 
 
 class Standards(_Frozen):
@@ -121,6 +137,22 @@ class Standards(_Frozen):
     path: str | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def with_distance(self, distance: Literal["straight", "network"]) -> Standards:
+        """A copy with every distance indicator that can be measured that way set to ``distance``.
+
+        Network distance reaches roads and point features only; indicators measured to pipes stay straight.
+        """
+        cat = default_catalogue()
+
+        def fits(ind: Indicator) -> bool:
+            return ind.test == "distance" and (
+                distance == "straight"
+                or all(s.layer == "roads" or cat.layer(s.layer).families == ("point",) for s in ind.targets)
+            )
+
+        inds = tuple(i.model_copy(update={"distance": distance}) if fits(i) else i for i in self.indicators)
+        return self.model_copy(update={"indicators": inds})
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -165,6 +197,14 @@ def _check_against_catalogue(standards: Standards, catalogue: Catalogue) -> list
         if ind.or_indicator is not None:
             if ind.or_indicator not in keys or keys.index(ind.or_indicator) >= keys.index(ind.key):
                 problems.append(f"{ind.key}: or_indicator {ind.or_indicator!r} must name an earlier indicator")
+        if ind.distance == "network":
+            for sel in ind.targets:
+                known = sel.layer in catalogue.names
+                if known and sel.layer != "roads" and catalogue.layer(sel.layer).families != ("point",):
+                    problems.append(
+                        f"{ind.key}: network distance reaches roads or point features, not {sel.layer!r} "
+                        "(measure it as a straight line)"
+                    )
         if not math.isfinite(ind.weight):
             problems.append(f"{ind.key}: weight must be finite")
     return problems

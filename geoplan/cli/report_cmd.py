@@ -29,6 +29,15 @@ def report_command(
     standards: Annotated[
         Path | None, typer.Option("--standards", help="Standards file (default: $GEOPLAN_STANDARDS or shipped).")
     ] = None,
+    distance: Annotated[
+        str | None,
+        typer.Option(
+            "--distance",
+            metavar="straight|network",
+            help="Measure every indicator that can be as a straight line or along the roads (default: as the "
+            "standards file declares each one).",
+        ),
+    ] = None,
     data_dir: DataDirOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -47,6 +56,10 @@ def report_command(
     settings = settings_from(data_dir, lang, standards_path=standards)
     store = store_from(settings)
     std = load_standards(settings.standards_path, store.catalogue)
+    if distance is not None:
+        if distance not in ("straight", "network"):
+            raise GeoplanError(f"unknown distance {distance!r} (straight or network)")
+        std = std.with_distance(distance)  # type: ignore[arg-type]
     written: list[Path] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
         task = progress.add_task("读取图层 reading layers …")

@@ -18,7 +18,7 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
-from geoplan.analysis import AnalysisResult, Standards, status_label
+from geoplan.analysis import AnalysisResult, Indicator, Standards, status_label
 from geoplan.analysis.projection import crs_for_geometries
 from geoplan.analysis.scenario import mask
 from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
@@ -129,8 +129,16 @@ class GapData:
     classes: dict[tuple[str, str], dict[str, str]]  # (measure, scenario) → village code → class
 
 
+def measure_label(ind: Indicator, lang: Lang = "zh") -> str:
+    """The indicator's name, saying when its distances run along the roads (else they are straight lines)."""
+    if ind.test == "distance" and ind.distance == "network":
+        label = ind.distance_label(lang)
+        return f"{ind.name(lang)}（{label}）" if lang == "zh" else f"{ind.name(lang)} ({label})"
+    return ind.name(lang)
+
+
 def gap_data(standards: Standards, results: Mapping[str, AnalysisResult], lang: Lang = "zh") -> GapData:
-    measures = [(COMPOSITE, text("composite", lang))] + [(i.key, i.name(lang)) for i in standards.indicators]
+    measures = [(COMPOSITE, text("composite", lang))] + [(i.key, measure_label(i, lang)) for i in standards.indicators]
     scenarios = [(s, text(s, lang)) for s in results]
     classes = {(m, s): village_classes(results[s], m) for m, _ in measures for s in results}
     return GapData(measures, scenarios, classes)
@@ -140,8 +148,8 @@ def catchments(frames: Mapping[str, gpd.GeoDataFrame], standards: Standards, sce
     """Indicator → the area within its threshold of its targets (dissolved into one shape, EPSG:4326)."""
     out: dict[str, CompactLayer] = {}
     for ind in standards.indicators:
-        if ind.test != "distance" or not ind.threshold_m:
-            continue
+        if ind.test != "distance" or not ind.threshold_m or ind.distance == "network":
+            continue  # a network reach is no circle: drawing the straight-line one would mislead
         parts = []
         for sel in ind.targets:
             frame = frames.get(sel.layer)

@@ -109,10 +109,24 @@ def method_notes(report: Report) -> list[str]:
     weights, households spread over or scaled to the village's figure, approximate village centres."""
     m = report.result.method
     zh = report.lang == "zh"
+    network = [i for i in report.standards.indicators if i.test == "distance" and i.distance == "network"]
+    if not network:
+        distance = (
+            "距离为本地投影坐标系中的直线距离（非路网距离）；"
+            if zh
+            else "Straight-line distances in a local projected CRS; "
+        )
+    else:
+        names = "、".join(i.name("zh") for i in network) if zh else ", ".join(i.name("en") for i in network)
+        distance = (
+            f"{names}按路网距离计（农户经最近路段接入道路，沿道路步行；车行仅走硬化路），其余距离为本地投影坐标系中的"
+            "直线距离；"
+            if zh
+            else f"{names}: network distance (a connector from each household to the nearest road segment, then along "
+            "the roads; driving on paved roads only); other distances are straight lines in a local projected CRS; "
+        )
     notes = [
-        "距离为本地投影坐标系中的直线距离（非路网距离）；综合得分权重在可评估指标间重新归一。"
-        if zh
-        else "Straight-line distances in a local projected CRS; weights renormalised over assessed indicators.",
+        distance + ("综合得分权重在可评估指标间重新归一。" if zh else "weights renormalised over assessed indicators."),
         f"已评估指标权重不足{report.standards.min_assessed_weight:.0%}的行政村不计综合得分、不排名（未排名），"
         "也不计入摘要与合计。"
         if zh

@@ -27,7 +27,11 @@ def report_document(report: Report) -> dict:
         "title": report.title,
         "scenario": r.scenario,
         "crs": r.crs,
-        "distance": "straight line in the local projected CRS",
+        "distance": {
+            i.key: (f"network ({i.mode})" if i.distance == "network" else "straight line in the local projected CRS")
+            for i in report.standards.indicators
+            if i.test == "distance"
+        },
         "headlines": headlines(report),
         "method_notes": method_notes(report),
         "method": dict(r.method),

@@ -137,6 +137,7 @@ def definitions_table(report: Report) -> pd.DataFrame:
                 report.t("代码", "Key"): i.key,
                 report.t("专题", "Theme"): report.theme_name(i.theme),
                 report.t("阈值", "Threshold"): "—" if i.threshold_m is None else count(i.threshold_m, "m"),
+                report.t("距离", "Distance"): i.distance_label(report.lang) or "—",
                 report.t("目标", "Target"): value(i.target, i.unit),
                 report.t("权重", "Weight"): f"{i.weight:g}",
                 report.t("可信度", "Provenance"): i.provenance,

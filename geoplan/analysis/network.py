@@ -1,0 +1,221 @@
+"""Network distance: the walk (or drive) from a unit to the nearest target along the roads layer.
+
+In mountain townships the way to a clinic follows the roads and is often twice the straight line.  The roads of
+a scenario are noded where they cross (:func:`shapely.node`: a junction wherever two roads meet or cross, which is
+right for rural roads and wrong only for bridges over other roads), split into straight segments and put in a
+sparse graph; shortest paths are scipy's Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`), run once from every
+target at the same time (``min_only``), so a query costs one graph search whatever the number of units.
+
+Every unit and every point target is joined to its nearest road segment by a straight connector (a house's path
+to the road); the distance is connector + along the roads + the target's connector.  Road targets (the nearest
+paved road) are reached as soon as the walk touches them.  ``walk`` uses every road; ``drive`` paved roads only.
+All coordinates are metres in the local projected CRS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+Mode = Literal["walk", "drive"]
+#: Coordinates closer than this (m) are one graph node (vertices shared by two roads written with rounding).
+_SNAP_M = 0.01
+
+
+@dataclass(frozen=True)
+class RoadGraph:
+    """Straight road segments (end nodes, length, the road row each came from) and their sparse graph."""
+
+    nodes: np.ndarray  # (n, 2) projected coordinates
+    seg_a: np.ndarray  # int: node of each segment's start
+    seg_b: np.ndarray  # int: node of each segment's end
+    seg_len: np.ndarray  # float: segment length (m)
+    seg_road: np.ndarray  # int: row (in the geometries given to ``build``) of the road the segment lies on
+    tree: shapely.STRtree | None  # over the segments
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.nodes)
+
+    @staticmethod
+    def build(lines: np.ndarray) -> RoadGraph:
+        """The graph of projected line geometries (LineString/MultiLineString; empty or missing ones skipped)."""
+        lines = np.asarray(lines, dtype=object)
+        ok = ~(shapely.is_missing(lines) | shapely.is_empty(lines)) if len(lines) else np.zeros(0, dtype=bool)
+        rows = np.flatnonzero(ok)
+        if not len(rows):
+            empty_i = np.zeros(0, dtype=np.int64)
+            return RoadGraph(np.zeros((0, 2)), empty_i, empty_i, np.zeros(0), empty_i, None)
+        # Node every road against every other (junctions at crossings), keeping track of which road each piece
+        # came from: node the union, then give each noded piece the road it lies on.
+        noded = shapely.get_parts(shapely.node(shapely.multilinestrings(shapely.get_parts(lines[rows]))))
+        pieces_tree = shapely.STRtree(lines[rows])
+        mid = shapely.line_interpolate_point(noded, 0.5, normalized=True)
+        pi, ri = pieces_tree.query(mid, predicate="dwithin", distance=1e-6)
+        order = np.lexsort((ri, pi))
+        pi, ri = pi[order], ri[order]
+        owner = np.full(len(noded), -1, dtype=np.int64)
+        first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
+        owner[pi[first]] = rows[ri[first]]
+        coords, part = shapely.get_coordinates(noded, return_index=True)
+        same = np.r_[part[1:] == part[:-1], False]
+        start = np.flatnonzero(same)
+        keys = np.round(coords / _SNAP_M).astype(np.int64)
+        uniq, node_of = np.unique(keys, axis=0, return_inverse=True)
+        node_of = node_of.reshape(-1)
+        nodes = np.zeros((len(uniq), 2))
+        nodes[node_of] = coords
+        a, b = node_of[start], node_of[start + 1]
+        length = np.hypot(*(coords[start + 1] - coords[start]).T)
+        keep = a != b
+        a, b, length, road = a[keep], b[keep], length[keep], owner[part[start]][keep]
+        segs = shapely.linestrings(np.stack([nodes[a], nodes[b]], axis=1)) if len(a) else np.zeros(0, dtype=object)
+        tree = shapely.STRtree(segs) if len(segs) else None
+        return RoadGraph(nodes, a, b, length, road, tree)
+
+    def matrix(self, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, n_extra: int = 0) -> coo_matrix:
+        """The undirected graph as a sparse matrix, with optional extra directed edges to ``n_extra`` more nodes."""
+        rows = [self.seg_a, self.seg_b]
+        cols = [self.seg_b, self.seg_a]
+        vals = [self.seg_len, self.seg_len]
+        if extra is not None:
+            rows.append(extra[0])
+            cols.append(extra[1])
+            vals.append(extra[2])
+        n = self.n_nodes + n_extra
+        # a zero-length edge would vanish from a sparse matrix: keep it as the smallest positive length
+        data = np.maximum(np.concatenate(vals), 1e-9)
+        return coo_matrix((data, (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)).tocsr()
+
+
+@dataclass(frozen=True)
+class _Snap:
+    """Where points join the roads: nearest segment, connector length and position along the segment."""
+
+    seg: np.ndarray  # int (-1: no segment)
+    connector: np.ndarray  # float
+    along: np.ndarray  # float: metres from the segment's start node to the foot of the connector
+
+
+def snap(graph: RoadGraph, xy: np.ndarray) -> _Snap:
+    """Each point's nearest road segment (straight connector) and the foot's position along it."""
+    n = len(xy)
+    seg = np.full(n, -1, dtype=np.int64)
+    conn = np.full(n, np.inf)
+    along = np.zeros(n)
+    ok = np.flatnonzero(np.isfinite(xy).all(axis=1)) if n else np.zeros(0, dtype=np.int64)
+    if graph.tree is None or not len(ok):
+        return _Snap(seg, conn, along)
+    pts = shapely.points(xy[ok])
+    inp, hit = graph.tree.query_nearest(pts, all_matches=False)
+    a, b = graph.nodes[graph.seg_a[hit]], graph.nodes[graph.seg_b[hit]]
+    ab = b - a
+    L2 = np.maximum((ab**2).sum(axis=1), 1e-18)
+    t = np.clip(((xy[ok][inp] - a) * ab).sum(axis=1) / L2, 0.0, 1.0)
+    foot = a + t[:, None] * ab
+    seg[ok[inp]] = hit
+    conn[ok[inp]] = np.hypot(*(xy[ok][inp] - foot).T)
+    along[ok[inp]] = t * graph.seg_len[hit]
+    return _Snap(seg, conn, along)
+
+
+def network_nearest(
+    graph: RoadGraph,
+    units_xy: np.ndarray,
+    targets_xy: np.ndarray | None = None,
+    target_roads: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) along the roads from each unit to the nearest target, and that target's index.
+
+    Parameters
+    ----------
+    graph
+        The roads the walk may use (:meth:`RoadGraph.build`).
+    units_xy
+        (n, 2) projected unit coordinates.
+    targets_xy
+        (k, 2) projected point targets (facilities), each joined to its nearest segment by a connector.
+    target_roads
+        Boolean per road row given to ``build``: roads that are themselves the target (reached on touching them).
+        The returned index is then the road row.
+
+    Returns
+    -------
+    distance, index
+        +inf and -1 where no target can be reached (no road, or none on the unit's part of the network).
+    """
+    n = len(units_xy)
+    dist = np.full(n, np.inf)
+    which = np.full(n, -1, dtype=np.int64)
+    if graph.tree is None or n == 0:
+        return dist, which
+    u = snap(graph, units_xy)
+    nn = graph.n_nodes
+    if target_roads is not None:
+        on_target = target_roads[graph.seg_road]
+        if not on_target.any():
+            return dist, which
+        # Every node of a target road is a source at distance 0; scipy says which source each node is nearest.
+        tn = np.unique(np.concatenate([graph.seg_a[on_target], graph.seg_b[on_target]]))
+        road_at = np.full(nn, -1, dtype=np.int64)
+        road_at[graph.seg_a[on_target]] = graph.seg_road[on_target]
+        road_at[graph.seg_b[on_target]] = graph.seg_road[on_target]
+        d, _, src = dijkstra(graph.matrix(), directed=True, indices=tn, return_predecessors=True, min_only=True)
+        node_target = np.where(src >= 0, road_at[np.maximum(src, 0)], -1)
+        ok = u.seg >= 0
+        s = u.seg[ok]
+        via_a = u.along[ok] + d[graph.seg_a[s]]
+        via_b = graph.seg_len[s] - u.along[ok] + d[graph.seg_b[s]]
+        best = np.minimum(via_a, via_b)
+        tgt = np.where(via_a <= via_b, node_target[graph.seg_a[s]], node_target[graph.seg_b[s]])
+        direct = on_target[s]  # the connector lands on a target road
+        best = np.where(direct, 0.0, best)
+        tgt = np.where(direct, graph.seg_road[s], tgt)
+        dist[ok] = u.connector[ok] + best
+        which[ok] = np.where(np.isfinite(dist[ok]), tgt, -1)
+        return dist, which
+
+    if targets_xy is None or len(targets_xy) == 0:
+        return dist, which
+    t = snap(graph, targets_xy)
+    tk = np.flatnonzero(t.seg >= 0)
+    if not len(tk):
+        return dist, which
+    # A virtual node per target, joined to both ends of its segment: connector + along the segment.
+    virt = nn + np.arange(len(tk))
+    ts = t.seg[tk]
+    rows = np.concatenate([virt, virt])
+    cols = np.concatenate([graph.seg_a[ts], graph.seg_b[ts]])
+    vals = np.concatenate([t.connector[tk] + t.along[tk], t.connector[tk] + graph.seg_len[ts] - t.along[tk]])
+    m = graph.matrix((rows, cols, vals), n_extra=len(tk))
+    d, _, src = dijkstra(m, directed=True, indices=virt, return_predecessors=True, min_only=True)
+    src_target = np.where(src >= nn, tk[np.maximum(src - nn, 0)], -1)
+    ok = u.seg >= 0
+    s = u.seg[ok]
+    via_a = u.along[ok] + d[graph.seg_a[s]]
+    via_b = graph.seg_len[s] - u.along[ok] + d[graph.seg_b[s]]
+    best = np.minimum(via_a, via_b)
+    tgt = np.where(via_a <= via_b, src_target[graph.seg_a[s]], src_target[graph.seg_b[s]])
+    dist[ok] = u.connector[ok] + best
+    which[ok] = np.where(np.isfinite(dist[ok]), tgt, -1)
+    # A unit and a target on the same segment: straight along it, not out to an end node and back.
+    units_on = pd.DataFrame({"unit": np.flatnonzero(ok), "seg": s})
+    targets_on = pd.DataFrame({"target": tk, "seg": ts})
+    pairs = units_on.merge(targets_on, on="seg")
+    if len(pairs):
+        ui, ti = pairs["unit"].to_numpy(), pairs["target"].to_numpy()
+        same = u.connector[ui] + np.abs(u.along[ui] - t.along[ti]) + t.connector[ti]
+        order = np.lexsort((same, ui))
+        ui, ti, same = ui[order], ti[order], same[order]
+        first = np.r_[True, ui[1:] != ui[:-1]]
+        ui, ti, same = ui[first], ti[first], same[first]
+        better = same < dist[ui]
+        dist[ui[better]] = same[better]
+        which[ui[better]] = ti[better]
+    return dist, which
