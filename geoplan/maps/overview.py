@@ -21,7 +21,11 @@ def new_map(bounds: list[list[float]] | None, *, lang: Lang = "zh", title: str |
     m = folium.Map(location=center, zoom_start=12, tiles=None, maxZoom=19)
     MetricScale().add_to(m)
     if bounds:
-        m.fit_bounds(bounds)
+        # Not animated: Leaflet ignores any setView while a zoom animation runs, so an animated fit from the start
+        # zoom would swallow the planner's (or a test's) first zoom or pan in the page's first quarter second.
+        fit = folium.map.FitBounds(bounds)
+        fit.options["animate"] = False
+        m.add_child(fit)
     PageSupport(lang, title).add_to(m)
     return m
 
