@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import shapely
+import uvicorn
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box, mapping
 
@@ -135,3 +141,85 @@ def require_assets() -> Path:
 @pytest.fixture(scope="session")
 def assets_dir() -> Path:
     return require_assets()
+
+
+CHROMIUM = "/usr/bin/chromium"
+TILE_HOSTS = ("tile.openstreetmap.org", "server.arcgisonline.com", "tianditu.gov.cn")
+
+
+def _need_browser() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("GEOPLAN_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing (GEOPLAN_REQUIRE_BROWSER is set)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's headless Chromium through Playwright (never a downloaded browser), one per test module."""
+    _need_browser()
+    require_assets()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+class Offline:
+    """A page whose requests to anything but ``allowed`` are aborted; records failures and script errors."""
+
+    def __init__(self, browser, allowed: str, viewport: dict[str, int] | None = None) -> None:
+        self.page = browser.new_page(viewport=viewport or {"width": 1280, "height": 860})
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        #: Every URL the page asked for (documents, scripts, styles, images, fonts, API calls).
+        self.requested: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("requestfailed", lambda req: self.failed.append(req.url))
+        self.page.on("request", lambda req: self.requested.append(req.url))
+        self.page.route(
+            "**/*", lambda route: route.continue_() if route.request.url.startswith(allowed) else route.abort()
+        )
+
+    def count(self, selector: str) -> int:
+        return self.page.locator(selector).count()
+
+    def non_tile_failures(self) -> list[str]:
+        return [u for u in self.failed if not any(h in u for h in TILE_HOSTS)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(app: Any, *, start_seconds: float = 90.0) -> Iterator[str]:
+    """``app`` served by uvicorn on a free local port in a thread; yields its base URL.
+
+    Up to 90 s to start: a shared CI machine under load has taken over 30 s."""
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_seconds
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("map server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{srv.config.port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)

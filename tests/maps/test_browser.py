@@ -5,64 +5,23 @@ Every request not to the local server is aborted, as on a township intranet; onl
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from geoplan.api import create_app
 from geoplan.config import Settings
 from geoplan.layers import LayerStore
 from geoplan.maps import build_overview_map
 from geoplan.maps.save import save_map
-from tests.maps.conftest import fill_store, require_assets
+from tests.maps.conftest import Offline, fill_store, live_server, require_assets
 
-CHROMIUM = "/usr/bin/chromium"
 TOKEN = "planner-token-for-browser-tests"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "maps"
-TILE_HOSTS = ("tile.openstreetmap.org", "server.arcgisonline.com", "tianditu.gov.cn")
 
 pytestmark = pytest.mark.browser
-
-
-def _need_browser() -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("GEOPLAN_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing (GEOPLAN_REQUIRE_BROWSER is set)")
-        pytest.skip(f"{CHROMIUM} is not installed")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    _need_browser()
-    require_assets()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield b
-        b.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -75,41 +34,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, LayerStore]]:
     standards = tmp_path / "standards.toml"
     standards.write_text(shipped.replace("min_assessed_weight = 0.5", "min_assessed_weight = 0.4"), "utf-8")
     app = create_app(Settings(data_dir=data, tokens_env=f"planner:alice:{TOKEN}", standards_path=standards))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("map server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", LayerStore(data)
-    srv.should_exit = True
-    thread.join(10)
-
-
-class Offline:
-    """A page whose requests to anything but ``allowed`` are aborted; records failures and script errors."""
-
-    def __init__(self, browser, allowed: str, viewport: dict[str, int] | None = None) -> None:
-        self.page = browser.new_page(viewport=viewport or {"width": 1280, "height": 860})
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-        #: Every URL the page asked for (documents, scripts, styles, images, fonts, API calls).
-        self.requested: list[str] = []
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("requestfailed", lambda req: self.failed.append(req.url))
-        self.page.on("request", lambda req: self.requested.append(req.url))
-        self.page.route(
-            "**/*", lambda route: route.continue_() if route.request.url.startswith(allowed) else route.abort()
-        )
-
-    def count(self, selector: str) -> int:
-        return self.page.locator(selector).count()
-
-    def non_tile_failures(self) -> list[str]:
-        return [u for u in self.failed if not any(h in u for h in TILE_HOSTS)]
+    with live_server(app) as base:
+        yield base, LayerStore(data)
 
 
 def _draw_line(page, points: list[tuple[int, int]]) -> None:

@@ -3,19 +3,15 @@ every served page (labels, hover tooltips, popups, HTML views) and runs nothing;
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from geoplan.api import create_app
 from geoplan.config import Settings
 from geoplan.layers import LayerStore
-from tests.maps.conftest import VILLAGE_CODES, tiny_features
-from tests.maps.test_browser import Offline, _free_port, browser  # noqa: F401  (browser is a fixture)
+from tests.maps.conftest import VILLAGE_CODES, Offline, live_server, tiny_features
 
 pytestmark = pytest.mark.browser
 
@@ -45,22 +41,11 @@ def hostile_server(tmp_path: Path) -> Iterator[str]:
             if layer in HOSTILE:
                 f["properties"]["name"] = f"{HOSTILE[layer]}{i}"
         store.insert_many(layer, features, actor="test")
-    app = create_app(Settings(data_dir=data))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("map server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app(Settings(data_dir=data))) as base:
+        yield base
 
 
-def _open(browser, url: str, base: str) -> Offline:  # noqa: F811
+def _open(browser, url: str, base: str) -> Offline:
     view = Offline(browser, base)
     view.page.set_default_timeout(120_000)  # the gap map runs the analysis; shared CI machines are slow
     view.page.add_init_script(CSP_WATCH)
@@ -80,7 +65,7 @@ def _clean(view: Offline) -> None:
     assert view.errors == []
 
 
-def test_overview_shows_hostile_names_as_text(browser, hostile_server: str) -> None:  # noqa: F811
+def test_overview_shows_hostile_names_as_text(browser, hostile_server: str) -> None:
     view = _open(browser, f"{hostile_server}/maps/overview?basemap=none", hostile_server)
     page = view.page
     assert page.locator(".gp-label").all_inner_texts() == [f"{HOSTILE['villages']}{i}" for i in range(3)]
@@ -96,7 +81,7 @@ def test_overview_shows_hostile_names_as_text(browser, hostile_server: str) -> N
     view.page.close()
 
 
-def test_gap_and_village_maps_show_hostile_names_as_text(browser, hostile_server: str) -> None:  # noqa: F811
+def test_gap_and_village_maps_show_hostile_names_as_text(browser, hostile_server: str) -> None:
     view = _open(browser, f"{hostile_server}/maps/gaps?basemap=none", hostile_server)
     page = view.page
     assert page.locator(".gp-label").all_inner_texts() == [f"{HOSTILE['villages']}{i}" for i in range(3)]
@@ -118,7 +103,7 @@ def test_gap_and_village_maps_show_hostile_names_as_text(browser, hostile_server
     view.page.close()
 
 
-def test_html_views_show_hostile_names_as_text(browser, hostile_server: str) -> None:  # noqa: F811
+def test_html_views_show_hostile_names_as_text(browser, hostile_server: str) -> None:
     for path in ("/collections/facilities/items?f=html", "/collections/villages/items?f=html", "/villages?f=html"):
         view = _open(browser, hostile_server + path, hostile_server)
         assert view.page.locator("body").inner_text().count("onerror") >= 1, path
@@ -126,7 +111,7 @@ def test_html_views_show_hostile_names_as_text(browser, hostile_server: str) -> 
         view.page.close()
 
 
-def test_every_served_page_carries_a_csp_and_breaks_none_of_it(browser, hostile_server: str) -> None:  # noqa: F811
+def test_every_served_page_carries_a_csp_and_breaks_none_of_it(browser, hostile_server: str) -> None:
     pages = (
         "/maps/overview?basemap=none",
         "/maps/gaps?basemap=none",
@@ -153,7 +138,7 @@ def test_every_served_page_carries_a_csp_and_breaks_none_of_it(browser, hostile_
         view.page.close()
 
 
-def test_the_policy_blocks_an_injected_event_handler(browser, hostile_server: str) -> None:  # noqa: F811
+def test_the_policy_blocks_an_injected_event_handler(browser, hostile_server: str) -> None:
     """The net under the escaping: markup that did reach the DOM still cannot run its onerror."""
     view = _open(browser, f"{hostile_server}/maps/overview?basemap=none", hostile_server)
     view.page.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=x onerror=\"window.__xss=1\">')")

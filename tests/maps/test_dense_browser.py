@@ -7,7 +7,6 @@ their names, so only the collision rule keeps their labels apart until the map i
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 import geopandas as gpd
 import orjson
 import pytest
-import uvicorn
 from shapely.geometry import Point, box
 
 from geoplan.analysis import analyse, load_standards
@@ -26,8 +24,7 @@ from geoplan.layers import LayerStore
 from geoplan.maps import Display, build_overview_map
 from geoplan.maps.gap import build_gap_map
 from geoplan.maps.save import save_map
-from tests.maps.conftest import GK_111, X0, Y0, require_assets
-from tests.maps.test_browser import Offline, _free_port, browser  # noqa: F401  (the module-scoped Chromium fixture)
+from tests.maps.conftest import GK_111, X0, Y0, Offline, live_server, require_assets
 
 pytestmark = pytest.mark.browser
 
@@ -88,7 +85,7 @@ JS_LAYERS = """
 """
 
 
-def _open(browser, html: Path) -> Offline:  # noqa: F811
+def _open(browser, html: Path) -> Offline:
     view = Offline(browser, "file://")
     view.page.goto(html.as_uri())
     view.page.wait_for_load_state("load")  # the map is built by then: its scripts run before the load event
@@ -112,7 +109,7 @@ def county_map(tmp_path_factory) -> Path:
     return save_map(m, out, require_assets())
 
 
-def test_dense_layers_draw_on_one_canvas_and_points_cluster(browser, county_map: Path) -> None:  # noqa: F811
+def test_dense_layers_draw_on_one_canvas_and_points_cluster(browser, county_map: Path) -> None:
     view = _open(browser, county_map)
     page = view.page
     assert page.evaluate("gp.villages.options.renderer instanceof L.Canvas")
@@ -125,7 +122,7 @@ def test_dense_layers_draw_on_one_canvas_and_points_cluster(browser, county_map:
     page.close()
 
 
-def test_village_labels_appear_by_zoom_and_never_overlap(browser, county_map: Path) -> None:  # noqa: F811
+def test_village_labels_appear_by_zoom_and_never_overlap(browser, county_map: Path) -> None:
     view = _open(browser, county_map)
     page = view.page
     label_zoom = page.evaluate("gp.villages.gpLabels.minZoom()")
@@ -158,7 +155,7 @@ def _strips_centre() -> str:
     return f"{s.iloc[0].y}, {s.iloc[0].x}"
 
 
-def test_buildings_only_once_zoomed_in_and_only_near_the_view(browser, county_map: Path) -> None:  # noqa: F811
+def test_buildings_only_once_zoomed_in_and_only_near_the_view(browser, county_map: Path) -> None:
     view = _open(browser, county_map)
     page = view.page
     start = page.evaluate("gp.map.getZoom()")
@@ -181,7 +178,7 @@ def test_buildings_only_once_zoomed_in_and_only_near_the_view(browser, county_ma
     page.close()
 
 
-def test_gap_map_labels_and_canvas_at_county_scale(browser, tmp_path: Path) -> None:  # noqa: F811
+def test_gap_map_labels_and_canvas_at_county_scale(browser, tmp_path: Path) -> None:
     frames = county_frames(n_buildings=3, n_facilities=3)
     standards = load_standards()
     base, plan = analyse(frames, standards, "baseline"), analyse(frames, standards, "plan")
@@ -208,19 +205,8 @@ def county_server(tmp_path: Path) -> Iterator[str]:
     store = LayerStore(data)
     for layer, frame in county_frames(n_facilities=3).items():
         store.insert_many(layer, orjson.loads(frame.drop(columns="id").to_json())["features"], actor="test")
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(Settings(data_dir=data)), host="127.0.0.1", port=_free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 90
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("map server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{srv.config.port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app(Settings(data_dir=data))) as base:
+        yield base
 
 
 def _until(page: Any, expression: str, seconds: float = 60.0) -> None:
@@ -231,7 +217,7 @@ def _until(page: Any, expression: str, seconds: float = 60.0) -> None:
         page.wait_for_timeout(100)
 
 
-def test_served_map_loads_buildings_by_bounding_box_as_the_planner_pans(browser, county_server: str) -> None:  # noqa: F811
+def test_served_map_loads_buildings_by_bounding_box_as_the_planner_pans(browser, county_server: str) -> None:
     view = Offline(browser, county_server)
     page = view.page
     asked: list[str] = []
