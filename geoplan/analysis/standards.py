@@ -122,6 +122,30 @@ class Indicator(_Frozen):
         return "network distance (walking, all roads)" if self.mode == "walk" else "network distance (driving, paved)"
 
 
+class Costs(_Frozen):
+    """Unit costs of the projects ``geoplan plan`` generates from the gaps (万元), from the standards file's [costs]."""
+
+    #: 万元 per km of new paved road, by road class.
+    road_wan_per_km: dict[str, float] = Field(default_factory=dict)
+    #: Class (and so unit cost) of a generated link road from a settlement to the nearest paved road.
+    link_road_class: str = "village"
+    #: 万元 per km of pipe, by layer (water_networks, sewage_networks).
+    pipe_wan_per_km: dict[str, float] = Field(default_factory=dict)
+    #: 万元 per facility, by facility kind; kinds without a cost are never proposed as new sites.
+    facility_wan: dict[str, float] = Field(default_factory=dict)
+    #: Uncovered households within one square of this side (m) in a village share one generated project.
+    cluster_m: float = Field(default=250, gt=0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _positive(self) -> Costs:
+        for name in ("road_wan_per_km", "pipe_wan_per_km", "facility_wan"):
+            for key, value in getattr(self, name).items():
+                if not (math.isfinite(value) and value > 0):
+                    raise ValueError(f"{name}.{key} must be a positive number of 万元")
+        return self
+
+
 class Standards(_Frozen):
     """Every indicator of one standards file, in report order."""
 
@@ -134,6 +158,8 @@ class Standards(_Frozen):
     indicators: tuple[Indicator, ...] = Field(alias="indicator")
     #: Yearly tasks measured as quantities (km tidied, 亩 converted) against their targets.
     works: tuple[WorkTarget, ...] = ()
+    #: Unit costs for the projects ``geoplan plan`` generates (None: only the planner's own candidates).
+    costs: Costs | None = None
     path: str | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -207,6 +233,26 @@ def _check_against_catalogue(standards: Standards, catalogue: Catalogue) -> list
                     )
         if not math.isfinite(ind.weight):
             problems.append(f"{ind.key}: weight must be finite")
+    if standards.costs is not None:
+        problems += _check_costs(standards.costs, catalogue)
+    return problems
+
+
+def _check_costs(costs: Costs, catalogue: Catalogue) -> list[str]:
+    problems = []
+    classes = catalogue.enum_values("road_class")
+    for cls in [*costs.road_wan_per_km, costs.link_road_class]:
+        if cls not in classes:
+            problems.append(f"costs: unknown road class {cls!r} (allowed: {classes})")
+    if costs.road_wan_per_km and costs.link_road_class not in costs.road_wan_per_km:
+        problems.append(f"costs: road_wan_per_km has no cost for the link road class {costs.link_road_class!r}")
+    for layer in costs.pipe_wan_per_km:
+        if layer not in catalogue.names or "line" not in catalogue.layer(layer).families:
+            problems.append(f"costs: pipe_wan_per_km names {layer!r}, which is not a line layer")
+    kinds = catalogue.enum_values("facility_kind")
+    for kind in costs.facility_wan:
+        if kind not in kinds:
+            problems.append(f"costs: unknown facility kind {kind!r}")
     return problems
 
 

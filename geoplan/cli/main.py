@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "geoplan.cli.map_cmd",
     "geoplan.cli.report_cmd",
     "geoplan.cli.qgis_cmd",
+    "geoplan.cli.plan_cmd",
 )
 
 for _module in COMMAND_MODULES:

@@ -350,6 +350,42 @@ class LayerStore:
             )
         return WriteResult(change, saved)
 
+    def write_change(
+        self,
+        inserts: dict[str, Sequence[dict[str, Any]]],
+        replaces: dict[str, Sequence[dict[str, Any]]] | None = None,
+        *,
+        actor: str | None = None,
+        op: str = "plan",
+        message: str | None = None,
+    ) -> WriteResult:
+        """Insert and replace features in several layers as ONE change, so one ``undo`` takes all of it back.
+
+        Every feature is validated before any file is written, so a bad feature in the last layer writes nothing
+        anywhere; the layers' locks are held together (taken in name order, as ``undo`` takes them).
+        """
+        replaces = replaces or {}
+        ops: dict[str, list[_Op]] = {}
+        for layer, feats in inserts.items():
+            ops.setdefault(layer, []).extend(self._insert_op(layer, f) for f in feats)
+        for layer, feats in replaces.items():
+            ops.setdefault(layer, []).extend(_Op("replace", str(f.get("id")), f) for f in feats)
+        problems: list[Problem] = []
+        for layer, items in ops.items():
+            spec = self.spec(layer)
+            for o in items:
+                problems += self._normalise(spec, o.fid, o.feature, None)[1]
+        if problems:
+            raise ValidationFailed(problems)
+        change = new_change_id()
+        saved: list[dict[str, Any]] = []
+        with ExitStack() as stack:
+            for layer in sorted(ops):
+                stack.enter_context(self._lock(layer))
+            for layer in sorted(ops):
+                saved += self._apply_locked(layer, ops[layer], actor=actor, op=op, message=message, change=change)
+        return WriteResult(change, saved)
+
     def replace(
         self,
         layer: str,

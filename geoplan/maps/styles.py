@@ -23,6 +23,7 @@ STATUS_DASH: dict[str, str | None] = {
     "completed": None,
     "planned": "8 6",
     "under_construction": "2 6",
+    "candidate": "1 8",
 }
 DEFAULT_ICON = "map-marker"
 
@@ -72,8 +73,10 @@ def status_variant(style: dict[str, Any], status: str, geometry: str) -> dict[st
     """``style`` adjusted for a project status: solid, dashed and hollow (planned), dotted (under construction)."""
     dash = STATUS_DASH.get(status)
     out = dict(style)
-    if status == "planned":
+    if status in ("planned", "candidate"):
         out["dashArray"] = dash
+        if status == "candidate":
+            out["opacity"] = 0.6  # dotted and faint: a project under consideration, not yet in any plan
         if geometry == "polygon":
             out["fillOpacity"] = 0.0
         elif geometry == "point":

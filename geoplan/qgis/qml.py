@@ -20,7 +20,7 @@ from geoplan.maps.styles import base_style, status_variant
 QGIS_GEOMETRY = {"point": "Point", "line": "Line", "polygon": "Polygon"}
 SYMBOL_TYPE = {"point": "marker", "line": "line", "polygon": "fill"}
 #: Leaflet dashArray → QGIS pen style.
-PEN = {None: "solid", "8 6": "dash", "2 6": "dot"}
+PEN = {None: "solid", "8 6": "dash", "2 6": "dot", "1 8": "dot"}
 LABEL_FONT = "WenQuanYi Micro Hei"  # Debian's fonts-wqy-microhei; QGIS falls back to any CJK font it has
 
 

@@ -43,7 +43,7 @@ def test_limit_default_and_maximum_are_advertised(client: TestClient) -> None:
     assert params["limit"]["schema"]["default"] == DEFAULT_LIMIT
     assert params["limit"]["schema"]["x-maximum"] == MAX_LIMIT and "maximum" not in params["limit"]["schema"]
     assert client.get("/collections/roads/items", params={"limit": MAX_LIMIT + 1}).status_code == 200  # capped
-    assert params["status"]["schema"]["enum"] == ["existing", "planned", "under_construction", "completed"]
+    assert params["status"]["schema"]["enum"] == ["existing", "planned", "under_construction", "completed", "candidate"]
     assert "datetime" in params and "datetime" not in {
         p["name"] for p in doc["paths"]["/collections/villages/items"]["get"]["parameters"]
     }

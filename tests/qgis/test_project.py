@@ -38,12 +38,15 @@ def test_geopackage_project_opens_with_every_layer_styled(demo_data_dir: Path, t
         "planned": "规划",
         "under_construction": "在建",
         "completed": "已完工",
+        "candidate": "候选",
     }
-    assert roads["pens"] == {"existing": "solid", "planned": "dash", "under_construction": "dot", "completed": "solid"}
+    assert roads["pens"] == {
+        "existing": "solid", "planned": "dash", "under_construction": "dot", "completed": "solid", "candidate": "dot",
+    }  # fmt: skip
     facilities = layers["公共服务设施"]
     assert facilities["renderer"] == "RuleRenderer"
     kinds = [k.zh for k in store.catalogue.enums[store.spec("facilities").field("kind").enum or ""]]
-    assert facilities["rules"] == dict.fromkeys(("现状", "规划", "在建", "已完工"), kinds)
+    assert facilities["rules"] == dict.fromkeys(("现状", "规划", "在建", "已完工", "候选"), kinds)
     assert layers["行政村"]["labels"] and layers["行政村"]["renderer"] == "singleSymbol"
     # grouped by theme, reference layers (drawn underneath) last
     groups = [name for name, _ in seen["tree"]]

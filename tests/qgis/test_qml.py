@@ -30,12 +30,12 @@ def test_roads_are_categorised_by_status_with_the_web_maps_patterns(catalogue: C
     assert renderer is not None and renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "status"
     cats = {c.get("value"): (c.get("label"), c.get("symbol")) for c in renderer.iter("category")}
     assert cats == {"existing": ("现状", "0"), "planned": ("规划", "1"), "under_construction": ("在建", "2"),
-                    "completed": ("已完工", "3")}  # fmt: skip
+                    "completed": ("已完工", "3"), "candidate": ("候选", "4")}  # fmt: skip
     pens = {}
     for sym in renderer.find("symbols") or []:
         props = {p.get("k"): p.get("v") for p in sym.iter("prop")}
         pens[sym.get("name")] = props["line_style"]
-    assert pens == {"0": "solid", "1": "dash", "2": "dot", "3": "solid"}
+    assert pens == {"0": "solid", "1": "dash", "2": "dot", "3": "solid", "4": "dot"}
 
 
 def test_facilities_rules_nest_kinds_under_statuses(catalogue: Catalogue) -> None:

@@ -1,0 +1,365 @@
+"""Candidate projects: what could close each gap, at what cost, and whom each would newly cover.
+
+Generated from the gaps of the plan scenario (what remains after the projects already planned): a paved link road
+from each uncovered settlement to the nearest paved road, a main extension from each settlement without tap water
+or sewage to the nearest pipe, a facility at each settlement too far from a clinic, bus stop, collection point …
+Uncovered households of one village within one ``cluster_m`` square share one project, placed at the unit with the
+most households.  Costs come from the standards file's ``[costs]`` (万元 per km by road class and per km of pipe,
+per facility kind).  The planner's own candidates are the project features with status ``candidate``, at their
+``budget_wan``.
+
+Whom a candidate newly covers is measured as a straight line from each uncovered unit to the candidate's geometry,
+within the indicator's threshold (and for an indicator that falls back on another — water convenience on tap
+water — through that one).  For indicators measured along the roads only the units of the candidate's own cluster
+are credited (the planner's own candidates: every unit within the threshold in a straight line, an estimate): a new
+clinic's reach along the roads is not known before the roads are searched again, and the after-figures of a plan
+(:func:`geoplan.analysis.plan.plan_effect`) are computed by the full analysis anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.analysis.engine import analyse, prepare
+from geoplan.analysis.inputs import WGS84, Prepared
+from geoplan.analysis.result import AnalysisResult
+from geoplan.analysis.scenario import in_year, statuses
+from geoplan.analysis.standards import Indicator, Selector, Standards
+from geoplan.layers import Catalogue, default_catalogue
+
+KINDS = ("road_link", "main_extension", "facility_site", "planner")
+KIND_LABELS = {
+    "road_link": {"zh": "通达硬化路", "en": "Paved link road"},
+    "main_extension": {"zh": "管网延伸", "en": "Main extension"},
+    "facility_site": {"zh": "新建设施", "en": "New facility"},
+    "planner": {"zh": "候选项目", "en": "Planner's candidate"},
+}
+CANDIDATE_COLUMNS = (
+    "cid", "layer", "kind", "name", "village_code", "length_m", "cost_wan", "source_id", "properties", "geometry",
+)  # fmt: skip
+PAIR_COLUMNS = ("cid", "indicator", "unit_id", "village_code", "households", "weight")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate projects and, per candidate, the (indicator, unit) pairs it would newly cover."""
+
+    #: One row per candidate (columns :data:`CANDIDATE_COLUMNS`, geometry in EPSG:4326); ``cid`` is its row.
+    frame: gpd.GeoDataFrame
+    #: One row per candidate and newly covered unit of an indicator; ``weight`` = indicator weight × 户.
+    pairs: pd.DataFrame
+    #: The plan-scenario analysis the gaps were read from (the "before" of the plan).
+    before: AnalysisResult
+    #: Planner's candidates left out, with the reason (no budget_wan, no geometry).
+    skipped: tuple[tuple[str, str, str], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def _selector_matches(sel: Selector, layer: str, props: Mapping) -> bool:
+    return sel.layer == layer and all(props.get(f) in values for f, values in sel.where.items())
+
+
+def _eligible(ind: Indicator, themes: Collection[str] | None) -> bool:
+    """Indicators a spatial project can serve: distance tests to one kind of target, households or centres."""
+    if themes and ind.theme not in themes:
+        return False
+    return ind.test == "distance" and ind.basis in ("households", "settlements", "centre") and len(ind.targets) == 1
+
+
+def _feature_id(layer: str, prefix: str, geom: shapely.Geometry) -> str:
+    digest = hashlib.sha1(layer.encode() + shapely.to_wkb(geom, output_dimension=2)).hexdigest()[:10]
+    return f"{prefix}-plan-{digest}"
+
+
+def generate(
+    frames: Mapping[str, gpd.GeoDataFrame] | Prepared,
+    standards: Standards,
+    *,
+    year: int | None = None,
+    themes: Collection[str] | None = None,
+    generated: bool = True,
+    catalogue: Catalogue | None = None,
+    lang: str = "zh",
+) -> Candidates:
+    """Candidate projects for the gaps of the plan scenario, with whom each would newly cover.
+
+    Parameters
+    ----------
+    frames
+        The layers (EPSG:4326), as :meth:`LayerStore.frames` returns them.
+    standards
+        Indicators and ``[costs]``; without costs only the planner's candidates are offered.
+    year
+        The plan year: features of later years do not count yet (``as_of_year``).
+    themes
+        Only indicators of these themes (transport, water, environment, public_service …).
+    generated
+        False: the planner's candidates only.
+    """
+    catalogue = catalogue or default_catalogue()
+    prep = frames if isinstance(frames, Prepared) else prepare(frames)
+    before = analyse(prep, standards, "plan", as_of_year=year, lang="en" if lang == "en" else "zh")
+    inds = [i for i in standards.indicators if _eligible(i, themes)]
+    eligible_keys = {i.key for i in inds}
+    # or_indicator: covering tap water also gives water convenience (same units)
+    followers = {
+        i.or_indicator: i for i in standards.indicators if i.or_indicator and (not themes or i.theme in themes)
+    }
+    unc = before.uncovered
+    completion = {i.key for i in standards.indicators if i.test == "completion" and (not themes or i.theme in themes)}
+    unc = unc[unc["indicator"].astype(object).isin(eligible_keys | {f.key for f in followers.values()} | completion)]
+    unc_xy = np.column_stack(
+        [shapely.get_x(prep.project(unc.geometry.to_numpy())), shapely.get_y(prep.project(unc.geometry.to_numpy()))]
+    ) if len(unc) else np.zeros((0, 2))  # fmt: skip
+    unc = pd.DataFrame(
+        {
+            "indicator": unc["indicator"].astype(object).to_numpy(),
+            "unit_id": unc["unit_id"].astype(object).to_numpy(),
+            "name": unc["name"].astype(object).to_numpy(),
+            "village_code": unc["village_code"].astype(object).to_numpy(),
+            "households": unc["households"].to_numpy(dtype=float),
+            "x": unc_xy[:, 0],
+            "y": unc_xy[:, 1],
+        }
+    )
+    unc = unc[np.isfinite(unc["x"]) & np.isfinite(unc["y"])].reset_index(drop=True)
+    costs = standards.costs
+    sts = statuses("plan")
+    village_names = dict(zip(prep.village_codes, prep.village_names, strict=True))
+
+    rows: list[dict] = []
+    seen: dict[tuple[str, bytes], int] = {}
+    #: (candidate row, indicator key, unit ids of its cluster) — who the cluster-only credit goes to
+    clusters: list[tuple[int, str, frozenset]] = []
+
+    def add(layer: str, kind: str, name: str, code: str, geom_m: shapely.Geometry, cost: float, props: dict,
+            source_id: str | None = None) -> int:  # fmt: skip
+        key = (layer, shapely.to_wkb(shapely.set_precision(geom_m, 0.01), output_dimension=2))
+        if key in seen:
+            return seen[key]
+        seen[key] = len(rows)
+        rows.append(
+            {
+                "layer": layer,
+                "kind": kind,
+                "name": name,
+                "village_code": code,
+                "length_m": float(shapely.length(geom_m)),
+                "cost_wan": float(cost),
+                "source_id": source_id,
+                "properties": props,
+                "geometry_m": geom_m,
+            }
+        )
+        return seen[key]
+
+    if generated and costs is not None:
+        for ind in inds:
+            sel = ind.targets[0]
+            mine = unc[unc["indicator"] == ind.key]
+            if not len(mine):
+                continue
+            spec = catalogue.layer(sel.layer)
+            frame = prep.frame(sel.layer)
+            present = prep.select(sel) & np.isin(prep.status(sel.layer), sts) & in_year(frame, year)
+            cell = costs.cluster_m
+            groups = mine.assign(cx=np.floor(mine["x"] / cell), cy=np.floor(mine["y"] / cell)).groupby(
+                ["village_code", "cx", "cy"], sort=True
+            )
+            for (code, _, _), members in groups:
+                anchor = members.loc[members["households"].idxmax()]
+                at = shapely.Point(anchor["x"], anchor["y"])
+                place = anchor["name"] if isinstance(anchor["name"], str) else village_names.get(code) or code
+                if "line" in spec.families and sel.layer == "roads":
+                    cost_km = costs.road_wan_per_km.get(costs.link_road_class)
+                    line = _link(prep, sel.layer, present, at)
+                    if cost_km is None or line is None:
+                        continue
+                    name = f"{place}通硬化路" if lang == "zh" else f"Paved link to {place}"
+                    props = {"road_class": costs.link_road_class, "surface": "paved"}
+                    cid = add("roads", "road_link", name, code, line, line.length / 1000 * cost_km, props)
+                elif "line" in spec.families:
+                    cost_km = costs.pipe_wan_per_km.get(sel.layer)
+                    line = _link(prep, sel.layer, present, at)
+                    if cost_km is None or line is None:
+                        continue
+                    what = "供水管网延伸" if sel.layer == "water_networks" else "污水管网延伸"
+                    name = f"{place}{what}" if lang == "zh" else f"Main extension to {place} ({sel.layer})"
+                    cid = add(sel.layer, "main_extension", name, code, line, line.length / 1000 * cost_km,
+                              {"pipe_kind": "branch"})  # fmt: skip
+                elif spec.families == ("point",) and "kind" in sel.where:
+                    kind = next((k for k in sel.where["kind"] if k in costs.facility_wan), None)
+                    if kind is None:
+                        continue
+                    label = catalogue.enum_label("facility_kind", kind, "zh" if lang == "zh" else "en")
+                    name = f"{place}{label}" if lang == "zh" else f"{label} at {place}"
+                    cid = add(sel.layer, "facility_site", name, code, at, costs.facility_wan[kind], {"kind": kind})
+                else:
+                    continue
+                clusters.append((cid, ind.key, frozenset(members["unit_id"])))
+
+    skipped: list[tuple[str, str, str]] = []
+    for spec in catalogue.layers:
+        if spec.kind != "project" or spec.name not in prep.frames:
+            continue
+        frame = prep.frame(spec.name)
+        if not len(frame):
+            continue
+        rows_c = np.flatnonzero((prep.status(spec.name) == "candidate") & in_year(frame, year))
+        geoms = prep.projected(spec.name)
+        for r in rows_c:
+            fid = str(frame["id"].iloc[r])
+            budget = pd.to_numeric(pd.Series([frame["budget_wan"].iloc[r]]), errors="coerce").iloc[0] \
+                if "budget_wan" in frame.columns else np.nan  # fmt: skip
+            if geoms[r] is None or shapely.is_empty(geoms[r]):
+                skipped.append((spec.name, fid, "no geometry"))
+                continue
+            if not (np.isfinite(budget) and budget >= 0):
+                skipped.append((spec.name, fid, "no budget_wan"))
+                continue
+            props = {k: v for k, v in frame.iloc[r].drop(labels=["geometry"]).items() if _present(v)}
+            name = str(props.get("name") or fid)
+            code = props.get("village_code") or prep.village_of(spec.name)[r]
+            add(spec.name, "planner", name, code, geoms[r], float(budget), props, source_id=fid)
+
+    if not rows:
+        frame = gpd.GeoDataFrame({c: [] for c in CANDIDATE_COLUMNS if c != "geometry"}, geometry=[], crs=WGS84)
+        return Candidates(frame, pd.DataFrame(columns=list(PAIR_COLUMNS)), before, tuple(skipped))
+    geoms_m = np.array([r.pop("geometry_m") for r in rows], dtype=object)
+    pairs = _pairs(rows, geoms_m, unc, standards, inds, followers, clusters, prep, completion)
+    wgs = gpd.GeoSeries(geoms_m, crs=prep.crs).to_crs(WGS84)
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows).assign(cid=np.arange(len(rows))), geometry=wgs.to_numpy(), crs=WGS84)
+    return Candidates(frame[list(CANDIDATE_COLUMNS)], pairs, before, tuple(skipped))
+
+
+def _present(v: object) -> bool:
+    if v is None:
+        return False
+    try:
+        return not bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return True
+
+
+def _link(prep: Prepared, layer: str, present: np.ndarray, at: shapely.Point) -> shapely.LineString | None:
+    """The straight line from ``at`` to the nearest point of the nearest present feature of ``layer``."""
+    rows = np.flatnonzero(present)
+    if not len(rows):
+        return None
+    geoms = prep.projected(layer)[rows]
+    ok = ~shapely.is_empty(geoms)
+    if not ok.any():
+        return None
+    tree = shapely.STRtree(geoms[ok])
+    j = tree.nearest(at)
+    line = shapely.shortest_line(at, geoms[ok][j])
+    return line if line.length > 0 else None
+
+
+def _pairs(
+    rows: list[dict],
+    geoms_m: np.ndarray,
+    unc: pd.DataFrame,
+    standards: Standards,
+    inds: list[Indicator],
+    followers: Mapping[str, Indicator],
+    clusters: list[tuple[int, str, frozenset]],
+    prep: Prepared,
+    completion: set[str],
+) -> pd.DataFrame:
+    """(candidate, indicator, unit) pairs: uncovered units the candidate would bring within the threshold."""
+    tree = shapely.STRtree(geoms_m)
+    parts = []
+    cluster_of = pd.DataFrame(
+        [(cid, key, uid) for cid, key, units in clusters for uid in units], columns=["cid", "indicator", "unit_id"]
+    )
+    for ind in inds:
+        mine = unc[unc["indicator"] == ind.key]
+        if not len(mine):
+            continue
+        sel = ind.targets[0]
+        fits = np.array([_selector_matches(sel, r["layer"], r["properties"]) for r in rows], dtype=bool)
+        if not fits.any():
+            continue
+        pts = shapely.points(mine[["x", "y"]].to_numpy())
+        ui, ci = tree.query(pts, predicate="dwithin", distance=float(ind.threshold_m or 0))
+        keep = fits[ci]
+        ui, ci = ui[keep], ci[keep]
+        found = pd.DataFrame(
+            {
+                "cid": ci,
+                "indicator": ind.key,
+                "unit_id": mine["unit_id"].to_numpy()[ui],
+                "village_code": mine["village_code"].to_numpy()[ui],
+                "households": mine["households"].to_numpy()[ui],
+            }
+        )
+        if ind.distance == "network":
+            # along the roads only the candidate's own cluster is credited (see the module docstring)
+            # (the planner's own candidates: every unit within the threshold in a straight line, an estimate)
+            own = cluster_of[cluster_of["indicator"] == ind.key].assign(own=True)
+            found = found.merge(own, on=["cid", "indicator", "unit_id"], how="left")
+            planner = np.array([rows[c]["kind"] == "planner" for c in found["cid"]], dtype=bool)
+            found = found[planner | found["own"].notna().to_numpy()].drop(columns="own")
+        parts.append(found)
+        follower = followers.get(ind.key)
+        if follower is not None:
+            theirs = unc[unc["indicator"] == follower.key][["unit_id", "village_code", "households"]]
+            also = found[["cid", "unit_id"]].merge(theirs, on="unit_id")
+            parts.append(also.assign(indicator=follower.key))
+    # the planner's candidate repairs: a house repair covers its own house (completion indicators)
+    for ind in standards.indicators:
+        if ind.key not in completion:
+            continue
+        layer = ind.targets[0].layer
+        own = [(cid, r["source_id"]) for cid, r in enumerate(rows) if r["kind"] == "planner" and r["layer"] == layer]
+        open_units = set(unc.loc[unc["indicator"] == ind.key, "unit_id"])
+        own = [(c, s) for c, s in own if s in open_units]
+        if not own:
+            continue
+        hh = prep.frame(layer)
+        weight = pd.to_numeric(hh["households"], errors="coerce").fillna(1) if "households" in hh.columns else None
+        ids = hh["id"].astype(str)
+        by_id = dict(zip(ids, weight if weight is not None else np.ones(len(hh)), strict=True))
+        codes = dict(zip(ids, prep.village_of(layer), strict=True))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "cid": [c for c, _ in own],
+                    "indicator": ind.key,
+                    "unit_id": [s for _, s in own],
+                    "village_code": [codes.get(s) for _, s in own],
+                    "households": [float(by_id.get(s, 1.0)) for _, s in own],
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=list(PAIR_COLUMNS))
+    pairs = pd.concat(parts, ignore_index=True).drop_duplicates(["cid", "indicator", "unit_id"])
+    weights = {i.key: i.weight for i in standards.indicators}
+    pairs["weight"] = pairs["indicator"].map(weights).astype(float) * pairs["households"].astype(float)
+    return pairs[list(PAIR_COLUMNS)].reset_index(drop=True)
+
+
+def feature_for(row: pd.Series, layer_prefix: str, year: int | None, note: str) -> dict:
+    """The GeoJSON feature (status planned) a chosen candidate becomes in its layer."""
+    geom = row.geometry
+    props = {k: v for k, v in dict(row["properties"]).items() if k not in ("version", "updated_at", "id")}
+    props |= {"name": row["name"], "status": "planned", "budget_wan": round(float(row["cost_wan"]), 2)}
+    if year is not None and (row["kind"] != "planner" or not props.get("year")):
+        props["year"] = int(year)
+    if row["village_code"] and row["kind"] != "planner":
+        props["village_code"] = str(row["village_code"])
+    if row["kind"] != "planner":
+        props["note"] = note
+    fid = row["source_id"] if row["kind"] == "planner" else _feature_id(row["layer"], layer_prefix, geom)
+    return {"type": "Feature", "id": fid, "geometry": shapely.geometry.mapping(geom), "properties": props}

@@ -1,0 +1,57 @@
+"""``geoplan plan`` on the demo township: the chosen set and its effect printed; accept, then undo, changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from geoplan.cli.main import main
+
+HEAD = re.compile(rb'"last_change":(null|"[^"]*")')
+
+
+def layer_bytes(d: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(d.glob("*.geojson"))}
+
+
+def test_plan_accept_then_undo_leaves_the_layers_as_they_were(demo_data_dir: Path, tmp_path: Path, capsys) -> None:
+    before = layer_bytes(demo_data_dir)
+    out = tmp_path / "proposal.geojson"
+    args = ["plan", "--budget", "500", "--year", "2026", "--data-dir", str(demo_data_dir), "--out", str(out)]
+    assert main([*args, "--accept"]) == 0
+    text = capsys.readouterr().out
+    assert "预算500万元" in text and "精确求解(MILP)" in text and "规划前后" in text
+    proposal = json.loads(out.read_text(encoding="utf-8"))
+    assert 0 < proposal["cost_wan"] <= 500 and proposal["optimal"] is True
+    chosen = {f["id"] for f in proposal["features"]}
+    written = layer_bytes(demo_data_dir)
+    changed = [name for name in before if written[name] != before[name]]
+    assert changed  # the projects went into their layers ...
+    for fid in chosen:
+        assert sum(f'"id":"{fid}"'.encode() in written[name] for name in changed) == 1
+    change = re.search(r"geoplan undo (\S+)", text).group(1)  # ... as one change
+    assert main(["changes", "--data-dir", str(demo_data_dir), "--json"]) == 0
+    log = json.loads(capsys.readouterr().out)
+    mine = [c for c in log if c["change"] == change]
+    assert (
+        len(mine) == 1
+        and mine[0]["count"] == len(chosen)
+        and set(mine[0]["layers"]) == {n.removesuffix(".geojson") for n in changed}
+    )
+    assert main(["undo", change, "--data-dir", str(demo_data_dir)]) == 0
+    after = layer_bytes(demo_data_dir)
+    assert set(after) == set(before)
+    for name in before:
+        # byte for byte, but for the header's last_change, which names the undo (the change log needs it)
+        assert HEAD.sub(b"", after[name]) == HEAD.sub(b"", before[name]), name
+    assert [n for n in before if after[n] != before[n]] == changed
+
+
+def test_plan_refuses_bad_options(demo_data_dir: Path, capsys) -> None:
+    d = ["--data-dir", str(demo_data_dir)]
+    assert main(["plan", "--budget", "-5", *d]) == 1
+    assert main(["plan", "--budget", "500", "--theme", "moon", *d]) == 1
+    assert main(["plan", "--budget", "500", "--method", "magic", *d]) == 1
+    err = capsys.readouterr().err
+    assert "budget" in err and "moon" in err and "magic" in err
