@@ -32,6 +32,7 @@ ROUTERS: tuple[str, ...] = (
     "geoplan.api.routes.editing",
     "geoplan.api.routes.transfer",
     "geoplan.api.routes.styles",
+    "geoplan.api.routes.plan",
 )
 
 

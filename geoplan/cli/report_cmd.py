@@ -71,3 +71,39 @@ def report_command(
             written += write_report(report, f, out, settings.assets_dir)
     for path in written:
         console.print(f"已生成 written: {path}")
+
+
+@app.command("work-report")
+def work_report_command(
+    year: Annotated[int, typer.Option("--year", help="The report year.", min=1949, max=2100)],
+    fmt: Annotated[
+        list[str] | None, typer.Option("--format", help="md, html, json or docx (公文 layout); repeatable.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("reports"),
+    title: Annotated[
+        str | None, typer.Option("--title", help="Title (default: <year>年乡村基础设施建设工作实绩统计).")
+    ] = None,
+    standards: Annotated[
+        Path | None, typer.Option("--standards", help="Standards file (default: $GEOPLAN_STANDARDS or shipped).")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Annual work-report statistics (实绩 vs 目标 per theme): a paragraph and a table each; .docx in 公文 layout."""
+    from geoplan.analysis import load_standards
+    from geoplan.analysis.annual import annual_figures
+    from geoplan.reports.annual import FORMATS, paragraphs, write_annual
+
+    formats = fmt or ["md"]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise GeoplanError(f"unknown work-report format {bad[0]!r} (choose from {', '.join(FORMATS)})")
+    settings = settings_from(data_dir, lang, standards_path=standards)
+    store = store_from(settings)
+    std = load_standards(settings.standards_path, store.catalogue)
+    fig = annual_figures(store.frames(), std, year, catalogue=store.catalogue, lang=settings.lang)  # type: ignore[arg-type]
+    for name, text in paragraphs(fig, store.catalogue, settings.lang):
+        console.print(f"{name}: {text}", markup=False, soft_wrap=True, highlight=False)
+    for f in formats:
+        path = write_annual(fig, f, out, catalogue=store.catalogue, lang=settings.lang, title=title)
+        console.print(f"已生成 written: {path}", markup=False, soft_wrap=True)

@@ -24,7 +24,7 @@ from geoplan.analysis.scenario import mask
 from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
 from geoplan.maps.basemaps import add_basemaps
 from geoplan.maps.compact import CompactLayer, compact_features, dumps
-from geoplan.maps.geojson_layer import EMPTY, LABEL_AT
+from geoplan.maps.geojson_layer import EMPTY, LABEL_AT, FieldPopup, LabelTooltip
 from geoplan.maps.labels import count, number, text
 from geoplan.maps.layers import DEFAULT_DISPLAY, Display, data_bounds, label_anchors
 from geoplan.maps.overview import new_map
@@ -339,8 +339,13 @@ def build_gap_map(
     tianditu_key: str | None = None,
     display: Display = DEFAULT_DISPLAY,
     with_catchments: bool = True,
+    proposal: Mapping[str, Any] | None = None,
 ) -> folium.Map:
-    """Villages classed by composite or indicator (selector), baseline vs plan, uncovered points, catchments."""
+    """Villages classed by composite or indicator (selector), baseline vs plan, uncovered points, catchments.
+
+    ``proposal``: the projects ``geoplan plan`` chose (:func:`geoplan.analysis.plan.proposal_collection`), drawn as
+    their own layer (方案/proposal), dashed magenta, each with its cost and the households it newly covers.
+    """
     catalogue = catalogue or default_catalogue()
     results = {"baseline": baseline} | ({"plan": plan} if plan is not None else {})
     data = gap_data(baseline.standards, results, lang)
@@ -393,5 +398,30 @@ def build_gap_map(
         "head": [text(k, lang) for k in ("measure", "value", "target", "status", "gap")],
     }
     GapSelector(geo, uncovered_group, catchment_group, config).add_to(m)
+    if proposal is not None:
+        add_proposal(m, proposal, lang)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+PROPOSAL_STYLE = {"color": "#c51b8a", "weight": 4, "dashArray": "8 6", "fillColor": "#fa9fb5", "fillOpacity": 0.9}
+
+
+def add_proposal(m: folium.Map, proposal: Mapping[str, Any], lang: Lang = "zh") -> None:
+    """The chosen projects as one toggleable layer; names are shown as text (popup and tooltip escape them)."""
+    zh = lang == "zh"
+    budget = proposal.get("budget_wan")
+    name = f"规划方案(预算{budget:g}万元)" if zh else f"Proposal (budget {budget:g} 万元)"
+    fields = ["name", "layer", "cost_wan", "households", "indicators"]
+    aliases = ["项目", "图层", "投资(万元)", "新增覆盖(户)", "指标"] if zh else [
+        "Project", "Layer", "Cost (万元)", "Newly covered (households)", "Indicators"
+    ]  # fmt: skip
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": list(proposal.get("features", []))},
+        name=name,
+        style_function=lambda _: PROPOSAL_STYLE,
+        marker=folium.CircleMarker(radius=7),
+    )
+    LabelTooltip("name").add_to(layer)
+    FieldPopup(fields, aliases, title=name).add_to(layer)
+    layer.add_to(m)

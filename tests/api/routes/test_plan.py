@@ -1,0 +1,53 @@
+"""GET /plan proposes, POST /plan/accept writes one change (undone through the API), /maps/plan shows it."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import PLANNER, layer_bytes
+
+HEAD = re.compile(rb'"last_change":(null|"[^"]*")')
+
+
+def test_propose_and_its_document(client: TestClient) -> None:
+    r = client.get("/plan", params={"budget": 100, "year": 2026})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    doc = r.json()
+    assert doc["type"] == "FeatureCollection" and doc["budget_wan"] == 100
+    assert doc["features"] and 0 < doc["cost_wan"] <= 100
+    assert abs(sum(f["properties"]["cost_wan"] for f in doc["features"]) - doc["cost_wan"]) < 0.05
+    assert {v["village_code"] for v in doc["villages"]} == {"420000000001", "420000000002", "420000000003"}
+    assert doc["method"] == "exact" and doc["optimal"] is True
+
+
+def test_bad_parameters_are_400(client: TestClient) -> None:
+    bad = ({}, {"budget": "lots"}, {"budget": -1}, {"budget": "nan"}, {"budget": 5, "year": 1800},
+           {"budget": 5, "theme": "moon"}, {"budget": 5, "distance": "crow"}, {"budget": 5, "x": 1})  # fmt: skip
+    for params in bad:
+        r = client.get("/plan", params=params)
+        assert r.status_code == 400, params
+        assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_accept_needs_a_planner_and_undo_restores_every_feature(client: TestClient, grid_dir) -> None:
+    before = layer_bytes(grid_dir)
+    assert client.post("/plan/accept", params={"budget": 100}).status_code == 401
+    assert layer_bytes(grid_dir) == before
+    r = client.post("/plan/accept", params={"budget": 100, "year": 2026}, headers=PLANNER)
+    assert r.status_code == 201
+    body = r.json()
+    assert body["count"] == len(body["proposal"]["features"]) > 0 and r.headers["Geoplan-Change"] == body["change"]
+    written = layer_bytes(grid_dir)
+    assert [n for n in before if written[n] != before[n]] == sorted(f"{n}.geojson" for n in body["layers"])
+    u = client.post(f"/changes/{body['change']}/undo", headers=PLANNER)
+    assert u.status_code == 200 and u.json()["count"] == body["count"]
+    after = layer_bytes(grid_dir)
+    assert {n: HEAD.sub(b"", b) for n, b in after.items()} == {n: HEAD.sub(b"", b) for n, b in before.items()}
+
+
+def test_proposal_map(client: TestClient) -> None:
+    r = client.get("/maps/plan", params={"budget": 100})
+    assert r.status_code == 200 and "规划方案(预算100万元)" in r.text
+    assert client.get("/maps/plan", params={"budget": "x"}).status_code == 400
