@@ -50,3 +50,16 @@ def test_formats_and_the_docx_layout(grid_frames, tmp_path) -> None:
     assert len(headings) == 3
     assert len(d.tables) == len(fig.themes)
     assert "PAGE" in sec.footer.paragraphs[0]._p.xml
+
+
+def test_work_report_command_on_the_demo(demo_data_dir, tmp_path, capsys) -> None:
+    from geoplan.cli.main import main
+
+    out = tmp_path / "wr"
+    args = ["work-report", "--year", "2025", "--data-dir", str(demo_data_dir), "--out", str(out)]
+    assert main([*args, "--format", "docx", "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert "农村危房改造完成50户(年度计划50户,完成100%)" in text  # the seed report's 50 house repairs of 2025
+    assert "“旱改水”新增水田完成300亩" in text
+    assert (out / "work_report_2025.docx").stat().st_size > 0 and (out / "work_report_2025.md").exists()
+    assert main([*args, "--format", "pdf"]) == 1
