@@ -26,6 +26,7 @@ from geoplan.layers.catalogue import load_catalogue
 ROUTERS: tuple[str, ...] = (
     "geoplan.api.routes.landing",
     "geoplan.api.routes.collections",
+    "geoplan.api.routes.survey",
     "geoplan.api.routes.items",
     "geoplan.api.routes.analysis",
     "geoplan.api.routes.maps",

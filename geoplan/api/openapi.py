@@ -238,6 +238,11 @@ def _shared_schemas() -> dict[str, dict[str, Any]]:
             "crs": _array({"type": "string"}),
             "storageCrs": {"type": "string"},
             "extent": {"type": "object"},
+            "surveyed": {
+                "type": "object",
+                "description": "Where the layer was surveyed (调查范围): scope features|all|villages|area, "
+                "villages, area, residential, and a one-line description; see /collections/{layer}/survey",
+            },
             "links": links,
         },
     }

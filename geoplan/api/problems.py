@@ -29,6 +29,7 @@ from geoplan.errors import (
     VersionConflict,
     VersionNotFound,
 )
+from geoplan.layers.survey import SurveyConflict, SurveyError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("geoplan.api")
@@ -42,7 +43,9 @@ STATUS_TABLE: dict[type[GeoplanError], tuple[int, str]] = {
     NotFound: (404, "Not found"),
     FeatureExists: (409, "Feature already exists"),
     ValidationFailed: (422, "Invalid feature"),
+    SurveyConflict: (412, "Precondition failed: survey declaration has changed"),
     VersionConflict: (412, "Precondition failed: feature has changed"),
+    SurveyError: (422, "Invalid survey declaration"),
     DataFileError: (500, "Layer file unreadable"),
     CatalogueError: (500, "Layer catalogue invalid"),
     GeoplanError: (400, "Bad request"),

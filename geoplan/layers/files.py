@@ -72,7 +72,9 @@ def read_head(path: Path) -> dict[str, Any]:
     with path.open("rb") as fh:
         first = fh.readline()
     at = first.find(marker)
-    if first.startswith(b'{"type":"FeatureCollection"') and at > 0:
+    # Only the store's layout ends its first line at the features' bracket; a one-line file written by another
+    # tool may carry members after the features, which only a whole parse sees.
+    if first.startswith(b'{"type":"FeatureCollection"') and at > 0 and not first[at + len(marker) :].strip():
         try:
             head = orjson.loads(first[:at] + b"}")
         except orjson.JSONDecodeError:

@@ -49,7 +49,7 @@ from geoplan.layers.files import (
 )
 from geoplan.layers.limits import DEFAULT_MAX_VERTICES, deeper_than, valid_id
 from geoplan.layers.survey import MEMBER as SURVEY_MEMBER
-from geoplan.layers.survey import Survey, SurveyError
+from geoplan.layers.survey import Survey, SurveyConflict, SurveyError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -435,13 +435,39 @@ class LayerStore:
 
     # ---------------------------------------------------------------- data coverage
     def survey(self, layer: str) -> Survey:
-        """Where the layer was surveyed (the default: the villages its features fall in)."""
-        return self.snapshot(layer).survey
+        """Where the layer was surveyed (the default: the villages its features fall in).
 
-    def set_survey(self, layer: str, survey: Survey, *, actor: str | None = None) -> str:
-        """Declare where a layer was surveyed; recorded in the change log (undoable). Returns the change id."""
-        change = new_change_id()
+        Read from the file's first line unless the layer is held parsed: asking must not load a county's footprints.
+        """
+        self.spec(layer)
+        path = self.path(layer)
+        sig = _signature(path)
+        if sig is None:
+            return Survey()
+        snap = self._cache.get(layer)
+        if snap is not None and snap.signature == sig:
+            return snap.survey
+        return _file_survey(path, read_head(path))
+
+    def set_survey(
+        self,
+        layer: str,
+        survey: Survey,
+        *,
+        actor: str | None = None,
+        if_match: str | None = None,
+        change: str | None = None,
+    ) -> str:
+        """Declare where a layer was surveyed; recorded in the change log (undoable). Returns the change id.
+
+        ``if_match`` is the :attr:`Survey.tag` the caller last read: checked under the lock (SurveyConflict).
+        """
+        change = change or new_change_id()
         with self._lock(layer):
+            if if_match is not None:
+                current = self.snapshot(layer).survey.tag
+                if current != if_match:
+                    raise SurveyConflict(layer, if_match, current)
             self._apply_locked(layer, [], actor=actor, op="survey", change=change, survey=survey)
         return change
 
@@ -523,6 +549,10 @@ class LayerStore:
                 records = [r for r in self._log(layer).committed(snap.last_change) if r.change == target.change]
                 if only_if_current:
                     for rec in records:
+                        if rec.id is None:  # the survey declaration: still the one this change wrote?
+                            if snap.survey != Survey.from_json(rec.after):
+                                raise SurveyConflict(layer, Survey.from_json(rec.after).tag, snap.survey.tag)
+                            continue
                         now = snap.get(rec.id)
                         now_version = None if now is None else int(now["properties"].get("version", 1))
                         if now_version != rec.version:

@@ -13,10 +13,11 @@ is written atomically with the features and recorded in the same change log.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from geoplan.errors import GeoplanError
+from geoplan.errors import GeoplanError, VersionConflict
 
 Scope = Literal["features", "all", "villages", "area"]
 SCOPES: tuple[str, ...] = ("features", "all", "villages", "area")
@@ -37,6 +38,17 @@ class SurveyError(GeoplanError):
         self.zh = zh
 
 
+class SurveyConflict(VersionConflict):
+    """A declaration was written against one that is no longer current (If-Match on the survey's ETag)."""
+
+    def __init__(self, layer: str, expected: str, current: str) -> None:
+        GeoplanError.__init__(
+            self, f"layer {layer}: the survey declaration has changed (now {current}, not {expected}); reload and retry"
+        )
+        self.zh = f"图层 {layer}:调查范围声明已被修改(当前 {current},不是 {expected});请重新读取后再修改"
+        self.current = current
+
+
 @dataclass(frozen=True)
 class Survey:
     """Where a layer was surveyed, and (buildings) whether features without ``use`` are residential."""
@@ -55,6 +67,15 @@ class Survey:
     def declared(self) -> bool:
         """False for the default (the villages the features fall in)."""
         return self.scope != "features" or self.residential
+
+    @property
+    def tag(self) -> str:
+        """A version tag of the declaration (digits, for an ETag): the same declaration always has the same tag."""
+        import hashlib
+        import json
+
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return str(int(hashlib.sha256(text.encode()).hexdigest()[:12], 16))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"scope": self.scope}
@@ -143,6 +164,30 @@ def parse_option(value: str) -> Survey:
     if value in ("all", "features"):
         return Survey(value)  # type: ignore[arg-type]
     return Survey("villages", parse_codes_text(value))
+
+
+def import_declaration(
+    surveyed: str | None, residential: bool, codes_text: str | None = None
+) -> Callable[[Survey], Survey] | None:
+    """What an import's ``surveyed`` (``all``/codes), codes text (a pasted column) and residential flag declare.
+
+    Returned as a function of the layer's current declaration, so the residential flag alone keeps its scope;
+    None when nothing is declared.  SurveyError (before anything is read) for a bad option.
+    """
+    if surveyed is not None and codes_text is not None:
+        raise SurveyError(
+            "give --surveyed or --surveyed-from-file, not both", "--surveyed 与 --surveyed-from-file 只能给一个"
+        )
+    scope: Survey | None = parse_option(surveyed) if surveyed is not None else None
+    if codes_text is not None:
+        scope = Survey("villages", parse_codes_text(codes_text))
+    if scope is None and not residential:
+        return None
+
+    def declare(current: Survey) -> Survey:
+        return replace(scope or current, residential=residential or current.residential)
+
+    return declare
 
 
 def describe(survey: Survey, lang: str = "zh") -> str:

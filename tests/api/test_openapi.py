@@ -58,6 +58,7 @@ def test_every_layer_has_its_paths_and_nothing_else_is_declared(client: TestClie
         expected |= {base, f"{base}/items", f"{base}/items/{{featureId}}", f"{base}/queryables", f"{base}/schema"}
         expected |= {f"{base}/styles", f"{base}/styles/{{style}}"}
         expected |= {f"{base}/items/{{featureId}}/history", f"{base}/checks"}
+        expected.add(f"{base}/survey")
     assert set(doc["paths"]) == expected
 
 

@@ -28,6 +28,7 @@ from geoplan.api.items_query import reject_unknown
 from geoplan.api.problems import bad_request
 from geoplan.api.readmodel import LayerIndex
 from geoplan.layers import Catalogue, LayerSpec
+from geoplan.layers.survey import Survey, describe
 
 router = APIRouter()
 
@@ -40,8 +41,10 @@ GEOMETRY_FORMATS = {
 }
 
 
-def collection_document(spec: LayerSpec, index: LayerIndex, base: str, lang: Lang) -> dict[str, Any]:
-    """One collection's description (used by /collections and /collections/{layer})."""
+def collection_document(
+    spec: LayerSpec, index: LayerIndex, base: str, lang: Lang, survey: Survey | None = None
+) -> dict[str, Any]:
+    """One collection's description (used by /collections and /collections/{layer}), with its survey scope."""
     url = f"{base}/collections/{spec.name}"
     doc: dict[str, Any] = {
         "id": spec.name,
@@ -60,8 +63,11 @@ def collection_document(spec: LayerSpec, index: LayerIndex, base: str, lang: Lan
             link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON, "Queryables"),
             link(f"{url}/schema", "describedby", SCHEMA_JSON, "Schema"),
             link(f"{url}/schema", "http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA_JSON, "Schema"),
+            link(f"{url}/survey", "related", JSON, "调查范围" if lang == "zh" else "Survey coverage"),
         ],
     }
+    if survey is not None:
+        doc["surveyed"] = survey.to_json() | {"description": describe(survey, lang)}
     extent: dict[str, Any] = {}
     if index.bounds is not None:
         extent["spatial"] = {"bbox": [list(index.bounds)], "crs": CRS84}
@@ -114,7 +120,10 @@ def collections(
     reject_unknown(request.query_params, ("f", "lang"))
     lang = lang_of(request, settings)
     base = base_url(request)
-    docs = [collection_document(s, readmodel.index(s.name), base, lang) for s in store.catalogue.layers]
+    docs = [
+        collection_document(s, readmodel.index(s.name), base, lang, store.survey(s.name))
+        for s in store.catalogue.layers
+    ]
     title = "图层" if lang == "zh" else "Collections"
     if wants_html(request):
         rows = [{"id": d["id"], "title": d["title"], "geometry": "/".join(d["geometryTypes"])} for d in docs]
@@ -131,7 +140,7 @@ def collection(
     spec = store.spec(layer)
     lang = lang_of(request, settings)
     base = base_url(request)
-    doc = collection_document(spec, readmodel.index(layer), base, lang)
+    doc = collection_document(spec, readmodel.index(layer), base, lang, store.survey(layer))
     if wants_html(request):
         fields = [{"name": f.name, "title": f.title(lang), "type": f.type} for f in spec.fields]
         return render("collection.html", title=doc["title"], collection=doc, fields=fields, base=base, lang=lang)
