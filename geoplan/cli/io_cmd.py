@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +13,7 @@ from rich.table import Table
 from geoplan.cli.app import app
 from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
 from geoplan.errors import ValidationFailed
-from geoplan.layers.survey import Survey, SurveyError, parse_codes_text, parse_option
+from geoplan.layers.survey import Survey, SurveyError, import_declaration
 
 if TYPE_CHECKING:
     from geoplan.transfer import ImportPlan
@@ -27,7 +26,7 @@ EXPORT_FORMAT_NAMES = ("gpkg", "shp", "kml", "geojson", "csv", "xlsx")
 console = Console()
 
 
-def _print_plan(plan: ImportPlan, dry_run: bool) -> None:
+def _print_plan(plan: ImportPlan, dry_run: bool, lang: str = "zh") -> None:
     table = Table(title=f"{plan.source} → {plan.layer} ({plan.format}, {plan.crs})")
     table.add_column("目标字段 field")
     table.add_column("来源列 source columns")
@@ -45,6 +44,8 @@ def _print_plan(plan: ImportPlan, dry_run: bool) -> None:
     )
     if plan.outside_villages:
         console.print(f"注意 {plan.outside_villages} 行不在任何行政村内 (no village_code will be filled)", markup=False)
+    for warning in plan.warnings:
+        console.print(("注意: " if lang == "zh" else "warning: ") + warning.text(lang), markup=False, soft_wrap=True)
     if dry_run and not plan.problems:
         console.print("试运行 dry run: 全部通过校验，未写入 all rows valid, nothing written")
 
@@ -79,30 +80,18 @@ def _print_explanation(ex: Explanation, lang: str) -> None:
 def _survey_declaration(
     surveyed: str | None, codes_file: Path | None, residential: bool
 ) -> Callable[[Survey], Survey] | None:
-    """What ``--surveyed``/``--surveyed-from-file``/``--residential-survey`` declare, checked before any reading.
-
-    Returned as a function of the layer's current declaration, so ``--residential-survey`` alone keeps its scope.
-    """
-    if surveyed is not None and codes_file is not None:
-        raise SurveyError(
-            "give --surveyed or --surveyed-from-file, not both", "--surveyed 与 --surveyed-from-file 只能给一个"
-        )
-    scope: Survey | None = parse_option(surveyed) if surveyed is not None else None
-    if codes_file is not None:
+    """What ``--surveyed``/``--surveyed-from-file``/``--residential-survey`` declare, checked before any reading."""
+    text = None
+    if codes_file is not None and surveyed is None:
         try:
             text = codes_file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise SurveyError(
                 f"--surveyed-from-file {codes_file}: {exc}", f"无法读取调查村代码文件 {codes_file}:{exc}"
             ) from exc
-        scope = Survey("villages", parse_codes_text(text))
-    if scope is None and not residential:
-        return None
-
-    def declare(current: Survey) -> Survey:
-        return replace(scope or current, residential=residential or current.residential)
-
-    return declare
+    elif codes_file is not None:
+        text = ""  # both given: import_declaration refuses
+    return import_declaration(surveyed, residential, text)
 
 
 @app.command("import")
@@ -188,8 +177,8 @@ def import_command(
 
         _print_explanation(explain_import(store, file, options, lang=settings.lang), settings.lang)
         return
-    plan = plan_import(store, file, options)
-    _print_plan(plan, dry_run)
+    plan = plan_import(store, file, options, survey=survey)
+    _print_plan(plan, dry_run, settings.lang)
     if plan.problems:
         if not dry_run:
             console.print("未导入 nothing imported: fix the rows below and run again", markup=False)

@@ -27,6 +27,7 @@ from geoplan.transfer.crs import WGS84, SourceCRS, parse_crs, resolve, rows_fitt
 from geoplan.transfer.errors import CRSUndetermined, SourceUnreadable
 from geoplan.transfer.fieldmap import build_field_map, load_preset, map_row, skipped
 from geoplan.transfer.readers import read_source
+from geoplan.transfer.usability import ImportWarning, analysis_warnings
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class ImportPlan:
     outside_villages: int
     notes: list[str]
     change: str | None = None
+    #: Rows that import fine but that the analysis cannot use (buildings without use, villages without 户数 …).
+    warnings: list[ImportWarning] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -104,6 +107,7 @@ class ImportPlan:
                 for p in self.problems
             ],
             "notes": self.notes,
+            "warnings": [w.to_json(lang) for w in self.warnings],
             "imported": 0 if self.change is None else len(self.features),
             "change": self.change,
         }
@@ -119,8 +123,19 @@ def store_extent(store: LayerStore) -> tuple[float, float, float, float] | None:
     return None
 
 
-def plan_import(store: LayerStore, path: Path, options: ImportOptions, *, source_name: str | None = None) -> ImportPlan:
-    """Read ``path`` and check every row against the layer's catalogue rules; write nothing."""
+def plan_import(
+    store: LayerStore,
+    path: Path,
+    options: ImportOptions,
+    *,
+    source_name: str | None = None,
+    survey: SurveyDeclaration | None = None,
+) -> ImportPlan:
+    """Read ``path`` and check every row against the layer's catalogue rules; write nothing.
+
+    ``survey`` is the declaration the import will make (``--surveyed``, ``--residential-survey``): the warnings
+    about rows the analysis cannot use are worked out against it.
+    """
     spec = store.spec(options.layer)  # unknown layer → LayerNotFound before any reading
     catalogue = store.catalogue
     source = read_source(Path(path), table=options.table, encoding=options.encoding)
@@ -215,7 +230,16 @@ def plan_import(store: LayerStore, path: Path, options: ImportOptions, *, source
         problems=problems,
         outside_villages=_outside_villages(store, spec.name, features),
         notes=notes,
+        warnings=analysis_warnings(store, spec.name, features, _declared(store, spec.name, survey)),
     )
+
+
+def _declared(store: LayerStore, layer: str, survey: SurveyDeclaration | None) -> Survey:
+    """The layer's survey declaration once the import is written."""
+    current = store.survey(layer)
+    if survey is None:
+        return current
+    return survey(current) if callable(survey) else survey
 
 
 def import_file(

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from geoplan.api.deps import PlannerDep, ReaderDep, SettingsDep, StoreDep
 from geoplan.api.formats import json_response, lang_of
 from geoplan.api.problems import ApiProblem, bad_request
+from geoplan.layers.survey import import_declaration
 from geoplan.transfer import EXPORT_FORMATS, ImportOptions, export_layer, plan_import, write_plan
 from geoplan.transfer.errors import CRSUndetermined
 from geoplan.transfer.explain import explain_import
@@ -33,6 +34,7 @@ def _safe_name(name: str | None) -> str:
 #: Form fields an import takes besides the file (see ImportOptions).
 IMPORT_FIELDS = (
     "file", "crs", "field", "status", "table", "encoding", "preset", "keep_ids", "dry_run", "set", "explain",
+    "surveyed", "residential_survey",
 )  # fmt: skip
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
@@ -93,6 +95,8 @@ async def import_file_route(
     )
     dry_run = _bool_field(form, "dry_run")
     explain = _bool_field(form, "explain")
+    # where the layer was surveyed, declared in the import's own change (like `geoplan import --surveyed`)
+    survey = import_declaration(_text_field(form, "surveyed"), _bool_field(form, "residential_survey"))
     name = _safe_name(file.filename)
     try:
         with tempfile.TemporaryDirectory(prefix="geoplan-upload-") as tmp:
@@ -102,14 +106,14 @@ async def import_file_route(
                 found = await run_in_threadpool(explain_import, store, path, options, source_name=name, lang=lang)
                 return json_response(found.summary(lang) | {"explain": True}, status=200)
             try:
-                plan = await run_in_threadpool(plan_import, store, path, options, source_name=name)
+                plan = await run_in_threadpool(plan_import, store, path, options, source_name=name, survey=survey)
             except CRSUndetermined as exc:
                 raise ApiProblem(400, "Coordinate system undetermined", str(exc), candidates=exc.candidates) from exc
     finally:
         await form.close()
     if dry_run:
         return json_response(plan.summary(lang) | {"dry_run": True}, status=200)
-    done = await run_in_threadpool(lambda: write_plan(store, plan, actor=principal.name))
+    done = await run_in_threadpool(lambda: write_plan(store, plan, actor=principal.name, survey=survey))
     body: dict[str, Any] = done.summary(lang) | {"dry_run": False}
     return json_response(body, status=201)
 
