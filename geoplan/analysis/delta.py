@@ -10,7 +10,7 @@ import pandas as pd
 
 from geoplan.analysis.result import DELTA_PROJECT_COLUMNS, DELTA_VILLAGE_COLUMNS, AnalysisResult, PlanDelta
 from geoplan.analysis.scenario import PLAN_ONLY_STATUSES, status_of
-from geoplan.layers import default_catalogue
+from geoplan.layers import Catalogue, default_catalogue
 
 
 def _codes_in(column: pd.Series, index: pd.Index) -> np.ndarray:
@@ -55,8 +55,16 @@ def _newly_covered(baseline: AnalysisResult, plan: AnalysisResult) -> np.ndarray
     return np.sort(np.concatenate(rows))
 
 
-def compare(baseline: AnalysisResult, plan: AnalysisResult, frames: Mapping[str, gpd.GeoDataFrame]) -> PlanDelta:
+def compare(
+    baseline: AnalysisResult,
+    plan: AnalysisResult,
+    frames: Mapping[str, gpd.GeoDataFrame],
+    catalogue: Catalogue | None = None,
+) -> PlanDelta:
     """Per village and indicator: baseline, plan, Δ and newly covered 户; per planned project: whom it newly covers.
+
+    Projects are the planned features of every project layer of ``catalogue`` (the store's, so a deployment
+    catalogue's layers are listed too; default: the shipped one).
 
     A newly covered unit is credited to the feature that covers it in the plan scenario (the nearest one within
     the threshold).  A project's households are counted once even when it serves several indicators, and its
@@ -98,7 +106,7 @@ def compare(baseline: AnalysisResult, plan: AnalysisResult, frames: Mapping[str,
     for layer, fid, code in zip(served["via_layer"], served["via_id"], served["village_code"], strict=True):
         villages_of.setdefault((layer, fid), set()).add(code)
     rows = []
-    for spec in default_catalogue().layers:
+    for spec in (catalogue or default_catalogue()).layers:
         if spec.kind != "project" or spec.name not in frames or len(frames[spec.name]) == 0:
             continue
         frame = frames[spec.name]

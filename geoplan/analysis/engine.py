@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from geopandas.array import from_shapely
 
-from geoplan.analysis.indicators import VIA_LAYERS, Outcome, distance_jobs, evaluate
+from geoplan.analysis.indicators import Outcome, distance_jobs, evaluate
 from geoplan.analysis.inputs import WGS84, Prepared
 from geoplan.analysis.result import (
     COVERAGE_COLUMNS,
@@ -22,6 +22,7 @@ from geoplan.analysis.result import (
 from geoplan.analysis.scenario import statuses
 from geoplan.analysis.scoring import composite, village_rows
 from geoplan.analysis.standards import Lang, Standards
+from geoplan.layers import Catalogue
 
 #: Prepared inputs of the last few datasets, keyed by a fingerprint of their content, so that analysing the
 #: baseline and then the plan (or a report after the API) parses, projects and indexes the data only once.
@@ -105,7 +106,7 @@ def _coverage(prep: Prepared, outcomes: list[Outcome]) -> pd.DataFrame:
             "households": cat(lambda k, o: _households(o)),
             "covered": cat(lambda k, o: np.asarray(o.covered, dtype=bool)),
             "distance_m": cat(lambda k, o: o.distance.astype(np.float32)),
-            "via_layer": _categorical(cat(lambda k, o: o.via_layer), pd.Index(VIA_LAYERS, dtype=object)),
+            "via_layer": _categorical(cat(lambda k, o: o.via_layer), pd.Index(prep.via_layers, dtype=object)),
             "via_id": pd.Categorical.from_codes(cat(lambda k, o: o.via_id), dtype=ids),
         },
         copy=False,
@@ -154,6 +155,7 @@ def analyse(
     scenario: Scenario = "baseline",
     as_of_year: int | None = None,
     lang: Lang = "zh",
+    catalogue: Catalogue | None = None,
 ) -> AnalysisResult:
     """Compute every indicator of ``standards`` per administrative village for one scenario.
 
@@ -171,6 +173,9 @@ def analyse(
         Only features whose ``year`` is at most this (features without a year always count).
     lang
         Language of the not-assessed ``reason`` texts: Chinese (default) or English.
+    catalogue
+        The store's catalogue (with a deployment's kinds and layers), for the labels in those texts; default:
+        the shipped one.
 
     Returns
     -------
@@ -187,7 +192,7 @@ def analyse(
         out = evaluate(prep, ind, scenario, as_of_year, done)
         done[ind.key] = out
         outcomes.append(out)
-        tables.append(village_rows(prep, out, standards.nearly_met_ratio, lang))
+        tables.append(village_rows(prep, out, standards.nearly_met_ratio, lang, catalogue))
     indicators = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(INDICATOR_COLUMNS))
     villages = pd.DataFrame(
         {

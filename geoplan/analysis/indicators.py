@@ -21,9 +21,9 @@ from geoplan.analysis.scenario import BASELINE_STATUSES, PLAN_ONLY_STATUSES, Sce
 from geoplan.analysis.standards import Indicator, Selector
 from geoplan.layers import default_catalogue
 
-#: Where coverage can come from: a layer of the catalogue, or the household survey (has_tap).
+#: Where coverage can come from: a layer of the shipped catalogue, or the household survey (has_tap); a
+#: deployment catalogue's layers follow (:attr:`Prepared.via_layers`).
 VIA_LAYERS: tuple[str, ...] = (*default_catalogue().names, "survey")
-_VIA = {name: np.int16(i) for i, name in enumerate(VIA_LAYERS)}
 _NONE = np.int16(-1)
 
 
@@ -36,7 +36,7 @@ class Outcome:
     weight: np.ndarray
     covered: np.ndarray
     distance: np.ndarray
-    #: int16 position in :data:`VIA_LAYERS` of the layer that covers the unit (-1: none).
+    #: int16 position in :attr:`Prepared.via_layers` of the layer that covers the unit (-1: none).
     via_layer: np.ndarray
     #: int32 code in :attr:`Prepared.ids` of the feature that covers the unit (-1: none).
     via_id: np.ndarray
@@ -60,9 +60,11 @@ def _ids(prep: Prepared, layer: str, idx: np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, codes[np.maximum(idx, 0)] if len(codes) else -1, -1).astype(np.int32)
 
 
-def _mark(covered: np.ndarray, layer: str, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _mark(
+    prep: Prepared, covered: np.ndarray, layer: str, ids: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Via arrays for units covered by features of one layer (their own ids unless ``ids`` is given)."""
-    via_layer = np.where(covered, _VIA[layer], _NONE).astype(np.int16)
+    via_layer = np.where(covered, prep.via(layer), _NONE).astype(np.int16)
     via_id = np.where(covered, ids, -1).astype(np.int32) if ids is not None else np.full(len(covered), -1, np.int32)
     return via_layer, via_id
 
@@ -134,7 +136,7 @@ def distance_test(
         else:
             d, i = prep.distance(key, units, sel, sts, year)
         dists.append(d)
-        layers.append(_VIA[sel.layer])
+        layers.append(prep.via(sel.layer))
         ids.append(_ids(prep, sel.layer, i))
     stack = np.vstack(dists)
     binding = stack.argmax(axis=0)
@@ -148,14 +150,14 @@ def distance_test(
         attr = prep.tap_attribute
         surveyed = ~np.isnan(attr)
         covered = np.where(surveyed, attr == 1.0, covered)
-        via_layer[surveyed] = _VIA["survey"]
+        via_layer[surveyed] = prep.via("survey")
         via_id[surveyed] = -1
         if scenario == "plan":
             # The survey describes today; a planned network reaching an unserved household still serves it.
             d_new, i_new = prep.distance(key, units, ind.targets[0], PLAN_ONLY_STATUSES, year)
             newly = surveyed & (attr != 1.0) & (d_new <= thr)
             covered = covered | newly
-            via_layer[newly] = _VIA[ind.targets[0].layer]
+            via_layer[newly] = prep.via(ind.targets[0].layer)
             via_id[newly] = _ids(prep, ind.targets[0].layer, i_new)[newly]
     if ind.or_indicator and ind.or_indicator in earlier and len(earlier[ind.or_indicator].covered) == n:
         alt = earlier[ind.or_indicator]
@@ -167,7 +169,7 @@ def distance_test(
         d_w, i_w = prep.distance(key, units, ind.or_within, sts, year)
         use = (d_w <= ind.or_within.radius_m) & ~covered
         covered = covered | use
-        via_layer[use] = _VIA[ind.or_within.layer]
+        via_layer[use] = prep.via(ind.or_within.layer)
         via_id[use] = _ids(prep, ind.or_within.layer, i_w)[use]
     return Outcome(ind, units, weight, covered, distance, via_layer, via_id, village_reasons=missing)
 
@@ -192,7 +194,7 @@ def count_test(prep: Prepared, ind: Indicator, scenario: Scenario, year: int | N
     codes_ok = pd.notna(prep.village_of(sel.layer))
     covered = ~bad[present & codes_ok]
     n = len(units)
-    return Outcome(ind, units, np.ones(n), covered, np.full(n, np.nan), *_mark(covered, sel.layer, units.uid))
+    return Outcome(ind, units, np.ones(n), covered, np.full(n, np.nan), *_mark(prep, covered, sel.layer, units.uid))
 
 
 def completion_test(prep: Prepared, ind: Indicator, scenario: Scenario, year: int | None) -> Outcome:
@@ -213,7 +215,9 @@ def completion_test(prep: Prepared, ind: Indicator, scenario: Scenario, year: in
     keep = identified & pd.notna(prep.village_of(sel.layer))
     covered = done[keep]
     n = len(units)
-    return Outcome(ind, units, units.households, covered, np.full(n, np.nan), *_mark(covered, sel.layer, units.uid))
+    return Outcome(
+        ind, units, units.households, covered, np.full(n, np.nan), *_mark(prep, covered, sel.layer, units.uid)
+    )
 
 
 def village_test(prep: Prepared, ind: Indicator, scenario: Scenario, year: int | None) -> Outcome:
@@ -230,7 +234,7 @@ def village_test(prep: Prepared, ind: Indicator, scenario: Scenario, year: int |
         covered = (values == True).to_numpy() & known  # noqa: E712 (object column of booleans)
         why = Reason("attribute_missing", {"attribute": ind.attribute or ""})
         reasons = dict.fromkeys(prep.village_codes[~known], why)
-        via_layer, _ = _mark(covered, "villages")
+        via_layer, _ = _mark(prep, covered, "villages")
         return Outcome(ind, units, np.ones(n), covered, np.full(n, np.nan), via_layer, units.uid.copy(),
                        village_reasons=reasons)  # fmt: skip
     frame = prep.frame(sel.layer)
@@ -243,7 +247,7 @@ def village_test(prep: Prepared, ind: Indicator, scenario: Scenario, year: int |
     row = pd.Series(units.village_code).map(first).to_numpy(dtype=float, na_value=np.nan)
     covered = ~np.isnan(row)
     ids = _ids(prep, sel.layer, np.where(covered, row, -1).astype(np.int64))
-    return Outcome(ind, units, np.ones(n), covered, np.full(n, np.nan), *_mark(covered, sel.layer, ids))
+    return Outcome(ind, units, np.ones(n), covered, np.full(n, np.nan), *_mark(prep, covered, sel.layer, ids))
 
 
 def input_layers(ind: Indicator, earlier: dict[str, Outcome]) -> list[str]:

@@ -28,6 +28,7 @@ from geoplan.analysis.projection import crs_for_geometries
 from geoplan.analysis.scenario import in_year, status_of
 from geoplan.analysis.standards import Selector
 from geoplan.errors import GeoplanError
+from geoplan.layers.catalogue import default_catalogue
 from geoplan.layers.survey import AREA_SHARE, Survey
 
 WGS84 = "EPSG:4326"
@@ -163,6 +164,10 @@ class Prepared:
 
     def __init__(self, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
         self.frames = dict(frames)
+        #: Layers a unit may be covered by: the shipped catalogue's, the household survey, then any other layer
+        #: of the frames (a deployment catalogue's); a unit's ``via_layer`` is a position in this tuple.
+        self.via_layers: tuple[str, ...] = tuple(dict.fromkeys((*default_catalogue().names, "survey", *self.frames)))
+        self._via = {name: np.int16(i) for i, name in enumerate(self.via_layers)}
         villages = self.frames.get("villages")
         if villages is None or len(villages) == 0:
             raise GeoplanError("analysis needs the villages layer (行政村), which is empty")
@@ -327,6 +332,10 @@ class Prepared:
             mask.flags.writeable = False
             self._surveyed[layer] = mask
         return self._surveyed[layer]
+
+    def via(self, layer: str) -> np.int16:
+        """Code of ``layer`` among :attr:`via_layers`."""
+        return self._via[layer]
 
     def _villages_with_features(self, layer: str) -> np.ndarray:
         """Villages holding at least one of the layer's features (its village; lines: every village crossed)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from geoplan.analysis.standards import Lang, Selector
-from geoplan.layers import default_catalogue
+from geoplan.layers import Catalogue, default_catalogue
 
 REASON_TEXTS: dict[str, dict[str, str]] = {
     "no_features": {"zh": "数据中没有{what_zh}要素 ({what_key})", "en": "no {what_en} in the data ({what_key})"},
@@ -36,47 +36,59 @@ REASON_TEXTS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Reason:
-    """A not-assessed reason: a key of :data:`REASON_TEXTS` and the values its wording needs."""
+    """A not-assessed reason: a key of :data:`REASON_TEXTS` and the values its wording needs.
+
+    Labels of layers and enum values are looked up when the text is made, in the catalogue of the data (a
+    deployment catalogue's kinds read in Chinese like the shipped ones, never as their codes).
+    """
 
     key: str
     params: dict[str, str | int] = field(default_factory=dict)
+    #: The features a ``no_features``/``no_node`` reason is about (worded with the catalogue's labels).
+    selector: Selector | None = None
+    #: The layers a ``not_surveyed`` reason names.
+    layers: tuple[str, ...] = ()
 
-    def text(self, lang: Lang = "zh") -> str:
-        return reason_text(self, lang)
+    def text(self, lang: Lang = "zh", catalogue: Catalogue | None = None) -> str:
+        return reason_text(self, lang, catalogue)
 
     @staticmethod
     def about(key: str, sel: Selector) -> Reason:
         """A reason naming the features a selector picks ('养老服务站' / 'elderly-care station')."""
-        return Reason(
-            key, {"what_zh": describe(sel, "zh"), "what_en": describe(sel, "en"), "what_key": selector_key(sel)}
-        )
+        return Reason(key, {"what_key": selector_key(sel)}, selector=sel)
 
 
 def not_surveyed(layers: list[str]) -> Reason:
     """The village lies outside the survey of these layers: 本村未调查公共服务设施."""
-    cat = default_catalogue()
-    return Reason(
-        "not_surveyed",
-        {
-            "layers_zh": "、".join(cat.layer(name).title("zh") for name in layers),
-            "layers_en": ", ".join(cat.layer(name).title("en") for name in layers),
-            "layers": ", ".join(layers),
-        },
-    )
+    return Reason("not_surveyed", {"layers": ", ".join(layers)}, layers=tuple(layers))
 
 
-def reason_text(reason: Reason, lang: Lang = "zh") -> str:
-    """Chinese (default) or English wording of a reason."""
-    return REASON_TEXTS[reason.key]["en" if lang == "en" else "zh"].format(**reason.params)
+def reason_text(reason: Reason, lang: Lang = "zh", catalogue: Catalogue | None = None) -> str:
+    """Chinese (default) or English wording of a reason, with labels from ``catalogue`` (default: the shipped one)."""
+    params = dict(reason.params)
+    if reason.selector is not None:
+        params["what_zh"] = describe(reason.selector, "zh", catalogue)
+        params["what_en"] = describe(reason.selector, "en", catalogue)
+    if reason.layers:
+        cat = catalogue or default_catalogue()
+        params["layers_zh"] = "、".join(_layer_title(cat, name, "zh") for name in reason.layers)
+        params["layers_en"] = ", ".join(_layer_title(cat, name, "en") for name in reason.layers)
+    return REASON_TEXTS[reason.key]["en" if lang == "en" else "zh"].format(**params)
 
 
-def describe(sel: Selector, lang: Lang = "zh") -> str:
+def _layer_title(cat: Catalogue, name: str, lang: Lang) -> str:
+    return cat.layer(name).title(lang) if name in cat.names else name
+
+
+def describe(sel: Selector, lang: Lang = "zh", catalogue: Catalogue | None = None) -> str:
     """What a selector picks in words: the enum labels of its values, else the layer's title."""
-    cat = default_catalogue()
+    cat = catalogue or default_catalogue()
+    if sel.layer not in cat.names:
+        return selector_key(sel)
     spec = cat.layer(sel.layer)
     labels = []
     for fname, values in sel.where.items():
-        enum = spec.field(fname).enum
+        enum = spec.field(fname).enum if spec.has_field(fname) else None
         labels += [cat.enum_label(enum, v, lang) if enum else v for v in values]
     return "/".join(labels) if labels else spec.title(lang)
 

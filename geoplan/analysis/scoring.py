@@ -9,12 +9,18 @@ from geoplan.analysis.indicators import Outcome
 from geoplan.analysis.inputs import Prepared
 from geoplan.analysis.reasons import Reason
 from geoplan.analysis.standards import Indicator, Lang, Standards
+from geoplan.layers import Catalogue
 
 _EPS = 1e-9
 
 
-def village_rows(prep: Prepared, out: Outcome, nearly_ratio: float, lang: Lang = "zh") -> pd.DataFrame:
-    """One row per village for one indicator (columns of :data:`INDICATOR_COLUMNS`), computed per column."""
+def village_rows(
+    prep: Prepared, out: Outcome, nearly_ratio: float, lang: Lang = "zh", catalogue: Catalogue | None = None
+) -> pd.DataFrame:
+    """One row per village for one indicator (columns of :data:`INDICATOR_COLUMNS`), computed per column.
+
+    Reasons are worded with ``catalogue``'s labels (a deployment's kinds and layers), default the shipped one.
+    """
     ind = out.indicator
     units = out.units
     n = len(prep.village_codes)
@@ -28,9 +34,9 @@ def village_rows(prep: Prepared, out: Outcome, nearly_ratio: float, lang: Lang =
 
     reason = np.full(n, "", dtype=object)
     if out.reason is not None:
-        reason[:] = out.reason.text(lang)
+        reason[:] = out.reason.text(lang, catalogue)
     elif out.village_reasons:
-        texts = {code: why.text(lang) for code, why in out.village_reasons.items()}
+        texts = {code: why.text(lang, catalogue) for code, why in out.village_reasons.items()}
         reason = pd.Series(prep.village_codes).map(texts).fillna("").to_numpy(dtype=object)
     if ind.test == "count":
         value = count - covered

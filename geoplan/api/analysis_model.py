@@ -48,14 +48,17 @@ class AnalysisModel:
         results = self._current()
         if (scenario, lang) not in results:
             frames = self.store.frames()
-            results[(scenario, lang)] = analyse(frames, self.standards, scenario, lang=lang)  # type: ignore[arg-type]
+            cat = self.store.catalogue
+            results[(scenario, lang)] = analyse(frames, self.standards, scenario, lang=lang, catalogue=cat)  # type: ignore[arg-type]
         return results[(scenario, lang)]
 
     def delta(self, lang: str = "zh") -> PlanDelta:
         results = self._current()
         if ("delta", lang) not in results:
             frames = self.store.frames()
-            results[("delta", lang)] = compare(self.result("baseline", lang), self.result("plan", lang), frames)
+            results[("delta", lang)] = compare(
+                self.result("baseline", lang), self.result("plan", lang), frames, self.store.catalogue
+            )
         return results[("delta", lang)]
 
 

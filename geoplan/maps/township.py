@@ -35,7 +35,10 @@ class TownshipMaps:
     def results(self) -> tuple[AnalysisResult, AnalysisResult]:
         standards = load_standards(self.settings.standards_path, self.store.catalogue)
         prepared = prepare(self.frames)  # once for both scenarios
-        return analyse(prepared, standards, "baseline"), analyse(prepared, standards, "plan")
+        cat = self.store.catalogue
+        return analyse(prepared, standards, "baseline", catalogue=cat), analyse(
+            prepared, standards, "plan", catalogue=cat
+        )
 
     def _common(self) -> dict:
         return {

@@ -129,9 +129,9 @@ def build_report(
 ) -> Report:
     """Analyse both scenarios (the plan delta is always part of the report) and bundle them for the renderers."""
     prepared = prepare(frames)  # parsed, projected and indexed once for both scenarios
-    baseline = analyse(prepared, standards, "baseline", lang=lang)
-    plan = analyse(prepared, standards, "plan", lang=lang)
-    delta = compare(baseline, plan, frames)
+    baseline = analyse(prepared, standards, "baseline", lang=lang, catalogue=catalogue)
+    plan = analyse(prepared, standards, "plan", lang=lang, catalogue=catalogue)
+    delta = compare(baseline, plan, frames, catalogue)
     return Report(baseline, plan, delta, scenario, lang, frames, title or default_title(lang), catalogue)
 
 
