@@ -87,3 +87,29 @@ def test_the_demo_water_bodies_are_drawn_as_areas_in_the_catalogue_colour(demo_s
     assert water.layer_name == "水域" and "水域" in _legend(m)
     lines = {g.layer for g in _themed(m)}
     assert {"utility_lines", "farmland_projects"} <= lines
+
+
+def test_an_imported_water_polygon_file_and_house_points_are_drawn(tiny_store: LayerStore, tmp_path: Path) -> None:
+    """Issue 9: water polygons (类型 河流/山塘) and house points imported from planners' files are on the map."""
+    import json
+
+    from geoplan.transfer import ImportOptions, import_file
+
+    def file(name: str, features: list[dict]) -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), "utf-8")
+        return path
+
+    water = [
+        _feature(box(X0 + 100, Y0 + 100, X0 + 400, Y0 + 160), 名称="青岩河", 类型="河流"),
+        _feature(box(X0 + 500, Y0 + 500, X0 + 540, Y0 + 530), 名称="堰塘", 类型="山塘"),
+    ]
+    houses = [_feature(Point(X0 + 300 + 15 * k, Y0 + 300), 户数=1, 用途="住宅") for k in range(3)]
+    import_file(tiny_store, file("water.geojson", water), ImportOptions("water_bodies", crs="wgs84"))
+    import_file(tiny_store, file("houses.geojson", houses), ImportOptions("buildings", crs="wgs84"))
+    m = build_overview_map(tiny_store.frames())
+    [drawn] = [g for g in _themed(m) if g.layer == "water_bodies"]
+    assert sorted(f["geometry"]["type"] for f in drawn.compact.features()) == ["Polygon", "Polygon"]
+    assert "水域" in _legend(m)
+    points = [g for g in _themed(m) if g.layer == "buildings" and g.marker == "circle"]
+    assert len(points) == 1 and len(points[0].compact) == 3
