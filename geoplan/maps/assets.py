@@ -14,18 +14,27 @@ import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-
-from branca.element import Element
+from typing import TYPE_CHECKING
 
 from geoplan.errors import GeoplanError
+from geoplan.npm_assets import (  # noqa: F401  (re-exported: the maps' view of the shipped assets)
+    ASSET_DIRS,
+    INSTALL_HINT,
+    LOCAL_ASSETS,
+    SERVED_SUFFIXES,
+    Asset,
+    candidate_dirs,
+    map_assets,
+)
+
+if TYPE_CHECKING:
+    from branca.element import Element
 
 #: Where the live API serves the vendored files.
 LIVE_BASE_URL = "/static/vendor"
 #: Where ``geoplan map`` puts them, relative to the HTML files.
 FILE_BASE_URL = "vendor"
-INSTALL_HINT = "run `npm ci --ignore-scripts` in the repository root, or set GEOPLAN_ASSETS_DIR to a node_modules"
 
 
 class MapAssetsMissing(GeoplanError):
@@ -36,62 +45,10 @@ class MapAssetUnknown(GeoplanError):
     """A map element asks for a CDN asset geoplan has no local copy of (a map must never reach the internet)."""
 
 
-@dataclass(frozen=True)
-class Asset:
-    """One file of an npm package under node_modules."""
-
-    package: str
-    path: str
-
-    @property
-    def relpath(self) -> str:
-        return f"{self.package}/{self.path}"
-
-
-#: Every asset name folium's elements declare (``default_js``/``default_css``) → its local copy, or None when
-#: geoplan does not need it (glyphicons: geoplan's icons are Font Awesome; the rotate CSS only rotates markers).
-LOCAL_ASSETS: dict[str, Asset | None] = {
-    "leaflet": Asset("leaflet", "dist/leaflet.js"),
-    "leaflet_css": Asset("leaflet", "dist/leaflet.css"),
-    "jquery": Asset("jquery", "dist/jquery.min.js"),
-    "bootstrap": Asset("bootstrap", "dist/js/bootstrap.bundle.min.js"),
-    "bootstrap_css": Asset("bootstrap", "dist/css/bootstrap.min.css"),
-    "glyphicons_css": None,
-    "awesome_markers": Asset("leaflet.awesome-markers", "dist/leaflet.awesome-markers.min.js"),
-    "awesome_markers_css": Asset("leaflet.awesome-markers", "dist/leaflet.awesome-markers.css"),
-    "awesome_markers_font_css": Asset("font-awesome", "css/font-awesome.min.css"),
-    "awesome_rotate_css": None,
-    "markerclusterjs": Asset("leaflet.markercluster", "dist/leaflet.markercluster.js"),
-    "markerclustercss": Asset("leaflet.markercluster", "dist/MarkerCluster.css"),
-    "markerclusterdefaultcss": Asset("leaflet.markercluster", "dist/MarkerCluster.Default.css"),
-    "leaflet_draw_js": Asset("leaflet-draw", "dist/leaflet.draw.js"),
-    "leaflet_draw_css": Asset("leaflet-draw", "dist/leaflet.draw.css"),
-}
-
-#: Folders the stylesheets above reference relatively (marker images, icon fonts, draw-toolbar sprites).
-ASSET_DIRS: tuple[Asset, ...] = (
-    Asset("leaflet", "dist/images"),
-    Asset("leaflet.awesome-markers", "dist/images"),
-    Asset("font-awesome", "fonts"),
-    Asset("leaflet-draw", "dist/images"),
-)
-
-#: File types the API may serve from the vendor folder.
-SERVED_SUFFIXES = frozenset({".js", ".css", ".png", ".svg", ".gif", ".woff", ".woff2", ".ttf", ".eot"})
-
-
-def _candidates(env: Mapping[str, str]) -> Iterator[Path]:
-    if env.get("GEOPLAN_ASSETS_DIR"):
-        yield Path(env["GEOPLAN_ASSETS_DIR"])
-        return
-    yield Path(__file__).resolve().parents[2] / "node_modules"  # a source checkout (pip install -e .)
-    yield Path.cwd() / "node_modules"
-
-
 def find_assets_dir(explicit: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
-    """The node_modules folder holding every asset, or :class:`MapAssetsMissing` naming the install step."""
+    """The folder holding every asset (the wheel's copy or a node_modules), else :class:`MapAssetsMissing`."""
     env = os.environ if env is None else env
-    tried = [Path(explicit)] if explicit is not None else list(_candidates(env))
+    tried = [Path(explicit)] if explicit is not None else list(candidate_dirs(env))
     for root in tried:
         if all((root / a.relpath).exists() for a in required_assets()):
             return root
@@ -101,7 +58,7 @@ def find_assets_dir(explicit: Path | None = None, env: Mapping[str, str] | None 
 
 def required_assets() -> list[Asset]:
     """Every file and folder a geoplan map may load."""
-    return [a for a in LOCAL_ASSETS.values() if a is not None] + list(ASSET_DIRS)
+    return map_assets()
 
 
 def _walk(element: Element) -> Iterator[Element]:

@@ -9,7 +9,6 @@ links both as served files, so it needs no inline script at all (a strict Conten
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.errors import GeoplanError
+from geoplan.npm_assets import ECHARTS, INSTALL_HINT, candidate_dirs
 from geoplan.reports.build import Report
 from geoplan.reports.charts import (
     FONT,
@@ -38,7 +38,7 @@ from geoplan.reports.works import works_frame, works_sentences, works_table
 from geoplan.reports.xlsx import STATUS_FILL
 
 #: ECharts' minified build inside node_modules (npm package ``echarts``, pinned in package.json).
-ECHARTS_FILE = "echarts/dist/echarts.min.js"
+ECHARTS_FILE = ECHARTS.relpath
 
 _TEMPLATE = jinja2.Environment(autoescape=True).from_string(
     """<!doctype html>
@@ -101,25 +101,16 @@ def _scripts(links: ScriptLinks | None, assets_dir: Path | None) -> str:
 
 
 def echarts_file(assets_dir: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
-    """ECharts in ``assets_dir``, $GEOPLAN_ASSETS_DIR or the checkout's node_modules — where the maps look.
+    """ECharts in ``assets_dir``, else where the maps look (:func:`geoplan.npm_assets.candidate_dirs`).
 
     (Not through ``geoplan.maps.assets``: importing the maps package loads folium, seconds on a busy machine.)
     """
-    env = os.environ if env is None else env
-    if assets_dir is not None:
-        roots = [Path(assets_dir)]
-    elif env.get("GEOPLAN_ASSETS_DIR"):
-        roots = [Path(env["GEOPLAN_ASSETS_DIR"])]
-    else:
-        roots = [Path(__file__).resolve().parents[2] / "node_modules", Path.cwd() / "node_modules"]
+    roots = [Path(assets_dir)] if assets_dir is not None else list(candidate_dirs(env))
     for root in roots:
         if (root / ECHARTS_FILE).is_file():
             return root / ECHARTS_FILE
     tried = ", ".join(str(r) for r in roots)
-    raise ReportAssetsMissing(
-        f"ECharts ({ECHARTS_FILE}) not found in {tried}: run `npm ci --ignore-scripts` in the repository root, "
-        "or set GEOPLAN_ASSETS_DIR to a node_modules"
-    )
+    raise ReportAssetsMissing(f"ECharts ({ECHARTS_FILE}) not found in {tried}: {INSTALL_HINT}")
 
 
 def _json_block(data: Any) -> str:
