@@ -34,24 +34,34 @@ ROUTERS: tuple[str, ...] = (
     "geoplan.api.routes.transfer",
     "geoplan.api.routes.styles",
     "geoplan.api.routes.plan",
+    "geoplan.api.routes.health",
 )
 
 
 log = logging.getLogger("geoplan.api")
 
 
-def _warm(readmodel: ReadModel) -> None:
-    """Index every layer in the background, so the first request for a large layer does not pay the parse."""
-    for name in readmodel.store.layer_names:
-        try:
-            readmodel.index(name)
-        except Exception as exc:  # a broken file is reported when a request asks for it
-            log.warning("could not index %s at start-up: %s", name, exc)
+def _warm(readmodel: ReadModel, done: threading.Event) -> None:
+    """Index every layer in the background, so the first request for a large layer does not pay the parse.
+
+    ``done`` is set at the end (also after a failure): /readyz answers 200 from then on.
+    """
+    try:
+        for name in readmodel.store.layer_names:
+            try:
+                readmodel.index(name)
+            except Exception as exc:  # a broken file is reported when a request asks for it
+                log.warning("could not index %s at start-up: %s", name, exc)
+    finally:
+        done.set()
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    threading.Thread(target=_warm, args=(app.state.readmodel,), name="geoplan-warm", daemon=True).start()
+    warm = threading.Thread(
+        target=_warm, args=(app.state.readmodel, app.state.warmed), name="geoplan-warm", daemon=True
+    )
+    warm.start()
     yield
 
 
@@ -72,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings.data_dir, load_catalogue(settings.catalogue_path), max_vertices=settings.max_vertices
     )
     app.state.readmodel = ReadModel(app.state.store)
+    app.state.warmed = threading.Event()  # set once every layer is indexed (see /readyz)
     app.state.tokens = TokenRegistry.from_settings(settings)
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

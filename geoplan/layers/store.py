@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from filelock import FileLock
 
+    from geoplan.layers.backup import BackupSummary
     from geoplan.layers.placement import VillageLocator
 
 # geopandas, shapely and jsonschema (frames, placement, validation) and filelock are imported where a read builds a
@@ -575,6 +576,28 @@ class LayerStore:
                 )  # fmt: skip
                 count += len(ops)
         return ChangeSummary(new_change, utc_now(), actor, "undo", target.layers, count, f"undo {target.change}")
+
+    # ---------------------------------------------------------------- operations
+    def health(self) -> list[str]:
+        """Problems that stop this store serving reads (empty when healthy): for /healthz, so it reads only
+        each layer file's first line, never a whole (possibly large) layer."""
+        if not self.data_dir.is_dir():
+            return [f"data directory {self.data_dir} does not exist"]
+        problems = []
+        for layer in self.layer_names:
+            path = self.path(layer)
+            if path.exists():
+                try:
+                    read_head(path)
+                except (OSError, ValueError, DataFileError) as exc:
+                    problems.append(f"{layer}: {path.name} unreadable ({type(exc).__name__})")
+        return problems
+
+    def backup(self, out: Path, config_files: dict[str, Path] | None = None) -> BackupSummary:
+        """A consistent snapshot of every layer and its change log as a tar.gz (see :mod:`geoplan.layers.backup`)."""
+        from geoplan.layers.backup import backup_store
+
+        return backup_store(self, out, config_files)
 
     # ---------------------------------------------------------------- validation of files
     def validate_files(self, paths: Iterable[Path] | None = None) -> FileReport:

@@ -52,7 +52,7 @@ def test_limit_default_and_maximum_are_advertised(client: TestClient) -> None:
 def test_every_layer_has_its_paths_and_nothing_else_is_declared(client: TestClient) -> None:
     doc = client.get("/api").json()
     expected = {"/", "/conformance", "/api", "/collections", "/villages", "/villages/{code}", "/gaps", "/reports/gaps"}
-    expected |= {"/whoami", "/changes/{change}/undo", "/plan", "/plan/accept"}
+    expected |= {"/whoami", "/changes/{change}/undo", "/plan", "/plan/accept", "/healthz", "/readyz"}
     for name in default_catalogue().names:
         base = f"/collections/{name}"
         expected |= {base, f"{base}/items", f"{base}/items/{{featureId}}", f"{base}/queryables", f"{base}/schema"}

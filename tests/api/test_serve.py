@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from geoplan.cli.main import main
-from geoplan.cli.serve_cmd import auth_notice
+from geoplan.cli.serve_cmd import auth_notice, token_file_warning
 from geoplan.layers import LayerStore
 from tests.api.conftest import TOKENS, free_port
 
@@ -86,3 +87,52 @@ def test_without_planner_tokens_the_server_is_read_only_and_says_so() -> None:
     # The suggested secret is fresh each time: nothing shipped grants writes.
     assert auth_notice("", None) != auth_notice("", None)
     assert "planner token" in auth_notice(TOKENS, None)
+
+
+def test_serve_behind_a_reverse_proxy_prefix(grid_dir: Path) -> None:
+    """--root-path, proxy headers and the access log, as the nginx example in docs/zh/部署运维手册.md uses them.
+
+    nginx strips the prefix (``proxy_pass http://127.0.0.1:8000/;``), so requests arrive without it; every URL the
+    server writes must carry it, or a map behind the proxy loads none of its scripts.
+    """
+    port = free_port()
+    cmd = [sys.executable, "-c", "from geoplan.cli.main import run; run()", "serve", "--port", str(port)]
+    cmd += ["--data-dir", str(grid_dir), "--root-path", "/geoplan", "--forwarded-allow-ips", "127.0.0.1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline and health is None:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert health is not None and health.status_code == 200
+        landing = httpx.get(base + "/", headers={"X-Forwarded-Proto": "https"}, timeout=10).json()
+        assert {link["href"] for link in landing["links"]} >= {f"https://127.0.0.1:{port}/geoplan/api"}
+        page = httpx.get(f"{base}/maps/overview", timeout=120)
+        assert page.status_code == 200
+        scripts = re.findall(r'<script[^>]+src="([^"]+)"', page.text)
+        assert scripts and all(s.startswith("/geoplan/static/") for s in scripts), scripts
+        for src in scripts:  # what nginx forwards after stripping the prefix
+            assert httpx.get(base + src.removeprefix("/geoplan"), timeout=10).status_code == 200, src
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=15)
+    assert f"{base}/geoplan/" in out and "/geoplan/healthz" in out
+    assert re.search(r'"GET (/geoplan)?/healthz HTTP/1.1" 200', out), out  # the access log, on by default
+
+
+def test_serve_refuses_a_malformed_root_path(grid_dir: Path, capsys) -> None:
+    assert main(["serve", "--data-dir", str(grid_dir), "--root-path", "geoplan/"]) == 2
+    assert "--root-path" in capsys.readouterr().err
+
+
+def test_a_token_file_others_can_read_is_warned_about(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.toml"
+    tokens.write_text('[[tokens]]\nname = "alice"\nrole = "planner"\nsha256 = "' + "0" * 64 + '"\n', "utf-8")
+    tokens.chmod(0o644)
+    assert "chmod 600" in (token_file_warning(tokens) or "")
+    tokens.chmod(0o600)
+    assert token_file_warning(tokens) is None and token_file_warning(None) is None

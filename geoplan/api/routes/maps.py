@@ -49,10 +49,11 @@ def _assets_dir(settings: Settings) -> Path:
 
 
 def _page(m: object, maps: TownshipMaps, request: Request, drawing: bool) -> Page:
+    # behind a reverse proxy under a prefix (geoplan serve --root-path /geoplan) every URL carries the prefix
+    root = str(request.scope.get("root_path", "")).rstrip("/")
     if drawing:
-        root = str(request.scope.get("root_path", "")).rstrip("/")
         MapEditor(maps.store.catalogue, lang=maps.settings.lang, api=root).add_to(m)  # type: ignore[arg-type]
-    return Page(render_html(m, LIVE_BASE_URL).encode("utf-8"), "text/html; charset=utf-8")  # type: ignore[arg-type]
+    return Page(render_html(m, root + LIVE_BASE_URL).encode("utf-8"), "text/html; charset=utf-8")  # type: ignore[arg-type]
 
 
 async def _cached(
