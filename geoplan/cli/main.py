@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "geoplan.cli.report_cmd",
     "geoplan.cli.qgis_cmd",
     "geoplan.cli.plan_cmd",
+    "geoplan.cli.backup_cmd",
 )
 
 for _module in COMMAND_MODULES:
