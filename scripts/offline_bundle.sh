@@ -58,6 +58,8 @@ if [[ -n "$platform" ]]; then
   abi="cp${pyver/./}"
   "$python" -m pip download --quiet --dest "$bundle/wheels" "${links[@]}" --only-binary=:all: \
     --platform "$platform" --python-version "$pyver" --implementation cp --abi "$abi" "$wheel"
+elif [[ -n "$cache" ]] && "$python" -m pip wheel --quiet --no-index --wheel-dir "$bundle/wheels" "${links[@]}" "$wheel" 2>/dev/null; then
+  echo "offline_bundle.sh: every dependency came from the cache $cache" >&2
 else
   # pip wheel also builds a wheel for any dependency published only as source
   "$python" -m pip wheel --quiet --wheel-dir "$bundle/wheels" "${links[@]}" "$wheel"
