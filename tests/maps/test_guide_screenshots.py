@@ -7,17 +7,16 @@ this module takes.  Each screenshot is also a check (the page loaded everything 
 from __future__ import annotations
 
 import re
-import threading
-import time
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from geoplan.api import create_app
 from geoplan.config import Settings
-from tests.maps.test_browser import TOKEN, Offline, _free_port, browser, sign_in  # noqa: F401  (fixture)
+from tests.maps.conftest import Offline, live_server
+from tests.maps.test_browser import TOKEN, sign_in
 
 GUIDES = Path(__file__).resolve().parents[2] / "docs" / "zh"
 IMAGES = GUIDES / "images"
@@ -33,26 +32,13 @@ def _shot(page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Iterator[str]:
-    import shutil
-
     data = tmp_path_factory.mktemp("guide") / "geojson"
     shutil.copytree(repo_root / "data" / "geojson", data)
-    app = create_app(Settings(data_dir=data, tokens_env=f"planner:张工:{TOKEN}"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("demo server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app(Settings(data_dir=data, tokens_env=f"planner:张工:{TOKEN}"))) as base:
+        yield base
 
 
-def _open(browser, base: str, path: str) -> Offline:  # noqa: F811
+def _open(browser, base: str, path: str) -> Offline:
     view = Offline(browser, base)
     view.page.goto(base + path, timeout=120_000)
     view.page.wait_for_load_state("networkidle", timeout=120_000)
@@ -61,7 +47,7 @@ def _open(browser, base: str, path: str) -> Offline:  # noqa: F811
 
 
 @pytest.mark.browser
-def test_overview_and_editing_screenshots(browser, demo_server: str) -> None:  # noqa: F811
+def test_overview_and_editing_screenshots(browser, demo_server: str) -> None:
     view = _open(browser, demo_server, "/maps/overview")
     assert view.count("path.gp-layer-villages") > 0 and view.count(".gp-marker-facilities") > 0
     _shot(view.page, "map-overview.png")
@@ -74,7 +60,7 @@ def test_overview_and_editing_screenshots(browser, demo_server: str) -> None:  #
 
 
 @pytest.mark.browser
-def test_gap_map_screenshot(browser, demo_server: str) -> None:  # noqa: F811
+def test_gap_map_screenshot(browser, demo_server: str) -> None:
     view = _open(browser, demo_server, "/maps/gaps")
     assert (
         view.count("path.gp-layer-gap-villages") > 0 and "综合得分" in view.page.locator("#gp-gap-legend").inner_text()
@@ -84,7 +70,7 @@ def test_gap_map_screenshot(browser, demo_server: str) -> None:  # noqa: F811
 
 
 @pytest.mark.browser
-def test_report_and_landing_screenshots(browser, demo_server: str) -> None:  # noqa: F811
+def test_report_and_landing_screenshots(browser, demo_server: str) -> None:
     view = _open(browser, demo_server, "/reports/gaps?format=html")
     view.page.locator("canvas").first.wait_for()  # ECharts drew its charts
     _shot(view.page, "report.png")
