@@ -58,7 +58,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _assets_of(html: str) -> list[str]:
-    return re.findall(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"', html)
+    """Scripts, stylesheets and icons a page loads (not inline ``data:`` ones, which are no request)."""
+    found = re.findall(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"', html)
+    return [u for u in found if not u.startswith("data:")]
 
 
 def test_bundle_installs_with_no_index_and_serves_complete_maps(bundle: Path, tmp_path: Path) -> None:
