@@ -46,7 +46,8 @@ def test_an_unreadable_layer_makes_both_checks_fail(grid_settings: Settings, gri
 
 
 def test_a_torn_layer_keeps_the_server_alive_but_not_ready(grid_settings: Settings, grid_dir: Path) -> None:
-    (grid_dir / "roads.geojson").write_bytes(b'{"type":"FeatureCollection","features":[{"type":')  # torn by hand
+    # the store's layout (members on the first line, one feature per line) with its feature lines torn by hand
+    (grid_dir / "roads.geojson").write_bytes(b'{"type":"FeatureCollection","name":"roads","features":[\n{"type":')
     with TestClient(create_app(grid_settings)) as client:
         assert client.get("/healthz").status_code == 200  # liveness reads the first line only
         ready = _ready(client, seconds=5)
