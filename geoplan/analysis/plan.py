@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geoplan.analysis.budget import Choice, Method, choose
 from geoplan.analysis.candidates import Candidates, feature_for, generate
@@ -144,6 +145,10 @@ def plan(
     ids = []
     for _, row in picked.iterrows():
         feat = feature_for(row, catalogue.layer(row["layer"]).id_prefix, year, note)
+        if row["kind"] == "planner":  # its own stored geometry, not one that went through the projection and back
+            own = frames[row["layer"]]
+            geom = own.geometry[own["id"].astype(str) == str(row["source_id"])].iloc[0]
+            feat["geometry"] = shapely.geometry.mapping(geom)
         (updates if row["kind"] == "planner" else inserts).setdefault(row["layer"], []).append(feat)
         ids.append(feat["id"])
     picked["feature_id"] = ids

@@ -83,6 +83,8 @@ def test_planner_candidates_known_optimum(empty_store) -> None:
     assert p.choice.method == "exact" and p.choice.value == pytest.approx(320 * 5)
     assert sorted(f["id"] for f in p.updates["facilities"]) == ["B", "C"]
     assert all(f["properties"]["status"] == "planned" for f in p.updates["facilities"])
+    for f in p.updates["facilities"]:  # the stored geometry, untouched
+        assert list(f["geometry"]["coordinates"]) == empty_store.get("facilities", f["id"])["geometry"]["coordinates"]
     assert not p.inserts
     # after: s2 and s3 covered → 330 of 530 户
     waste = p.after.indicator_table("waste").iloc[0]
