@@ -19,7 +19,7 @@ clinic's reach along the roads is not known before the roads are searched again,
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -138,8 +138,8 @@ def generate(
 
     rows: list[dict] = []
     seen: dict[tuple[str, bytes], int] = {}
-    #: (candidate row, indicator key, unit ids of its cluster) — who the cluster-only credit goes to
-    clusters: list[tuple[int, str, frozenset]] = []
+    #: (candidate row, indicator key, unit id) for every unit of a generated candidate's own cluster
+    clusters: list[tuple[np.ndarray, str, np.ndarray]] = []
 
     def add(layer: str, kind: str, name: str, code: str, geom_m: shapely.Geometry, cost: float, props: dict,
             source_id: str | None = None) -> int:  # fmt: skip
@@ -164,48 +164,9 @@ def generate(
 
     if generated and costs is not None:
         for ind in inds:
-            sel = ind.targets[0]
             mine = unc[unc["indicator"] == ind.key]
-            if not len(mine):
-                continue
-            spec = catalogue.layer(sel.layer)
-            frame = prep.frame(sel.layer)
-            present = prep.select(sel) & np.isin(prep.status(sel.layer), sts) & in_year(frame, year)
-            cell = costs.cluster_m
-            groups = mine.assign(cx=np.floor(mine["x"] / cell), cy=np.floor(mine["y"] / cell)).groupby(
-                ["village_code", "cx", "cy"], sort=True
-            )
-            for (code, _, _), members in groups:
-                anchor = members.loc[members["households"].idxmax()]
-                at = shapely.Point(anchor["x"], anchor["y"])
-                place = anchor["name"] if isinstance(anchor["name"], str) else village_names.get(code) or code
-                if "line" in spec.families and sel.layer == "roads":
-                    cost_km = costs.road_wan_per_km.get(costs.link_road_class)
-                    line = _link(prep, sel.layer, present, at)
-                    if cost_km is None or line is None:
-                        continue
-                    name = f"{place}通硬化路" if lang == "zh" else f"Paved link to {place}"
-                    props = {"road_class": costs.link_road_class, "surface": "paved"}
-                    cid = add("roads", "road_link", name, code, line, line.length / 1000 * cost_km, props)
-                elif "line" in spec.families:
-                    cost_km = costs.pipe_wan_per_km.get(sel.layer)
-                    line = _link(prep, sel.layer, present, at)
-                    if cost_km is None or line is None:
-                        continue
-                    what = "供水管网延伸" if sel.layer == "water_networks" else "污水管网延伸"
-                    name = f"{place}{what}" if lang == "zh" else f"Main extension to {place} ({sel.layer})"
-                    cid = add(sel.layer, "main_extension", name, code, line, line.length / 1000 * cost_km,
-                              {"pipe_kind": "branch"})  # fmt: skip
-                elif spec.families == ("point",) and "kind" in sel.where:
-                    kind = next((k for k in sel.where["kind"] if k in costs.facility_wan), None)
-                    if kind is None:
-                        continue
-                    label = catalogue.enum_label("facility_kind", kind, "zh" if lang == "zh" else "en")
-                    name = f"{place}{label}" if lang == "zh" else f"{label} at {place}"
-                    cid = add(sel.layer, "facility_site", name, code, at, costs.facility_wan[kind], {"kind": kind})
-                else:
-                    continue
-                clusters.append((cid, ind.key, frozenset(members["unit_id"])))
+            if len(mine):
+                _generate_for(ind, mine, prep, costs, catalogue, year, sts, village_names, lang, add, clusters)
 
     skipped: list[tuple[str, str, str]] = []
     for spec in catalogue.layers:
@@ -250,19 +211,88 @@ def _present(v: object) -> bool:
         return True
 
 
-def _link(prep: Prepared, layer: str, present: np.ndarray, at: shapely.Point) -> shapely.LineString | None:
-    """The straight line from ``at`` to the nearest point of the nearest present feature of ``layer``."""
+def _links(prep: Prepared, layer: str, present: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """For each point of ``at``: the straight line to the nearest point of the nearest present feature (None:
+    no feature, or the point lies on one)."""
+    out = np.full(len(at), None, dtype=object)
     rows = np.flatnonzero(present)
-    if not len(rows):
-        return None
-    geoms = prep.projected(layer)[rows]
-    ok = ~shapely.is_empty(geoms)
-    if not ok.any():
-        return None
-    tree = shapely.STRtree(geoms[ok])
-    j = tree.nearest(at)
-    line = shapely.shortest_line(at, geoms[ok][j])
-    return line if line.length > 0 else None
+    geoms = prep.projected(layer)[rows] if len(rows) else np.zeros(0, dtype=object)
+    geoms = geoms[~shapely.is_empty(geoms)] if len(geoms) else geoms
+    if not len(geoms) or not len(at):
+        return out
+    inp, hit = shapely.STRtree(geoms).query_nearest(at, all_matches=False)
+    lines = shapely.shortest_line(at[inp], geoms[hit])
+    ok = shapely.length(lines) > 0
+    out[inp[ok]] = lines[ok]
+    return out
+
+
+def _generate_for(
+    ind: Indicator,
+    mine: pd.DataFrame,
+    prep: Prepared,
+    costs: object,
+    catalogue: Catalogue,
+    year: int | None,
+    sts: tuple[str, ...],
+    village_names: Mapping,
+    lang: str,
+    add: Callable[..., int],
+    clusters: list,
+) -> None:
+    """One indicator's generated candidates: one per cluster of its uncovered units (see the module docstring)."""
+    sel = ind.targets[0]
+    spec = catalogue.layer(sel.layer)
+    frame = prep.frame(sel.layer)
+    present = prep.select(sel) & np.isin(prep.status(sel.layer), sts) & in_year(frame, year)
+    cell = costs.cluster_m  # type: ignore[attr-defined]
+    cx, cy = np.floor(mine["x"].to_numpy() / cell), np.floor(mine["y"].to_numpy() / cell)
+    group = mine.assign(cx=cx, cy=cy).groupby(["village_code", "cx", "cy"], sort=True).ngroup().to_numpy()
+    order = np.lexsort((-mine["households"].to_numpy(), group))  # per cluster, the unit with most 户 first
+    first = order[np.r_[True, group[order][1:] != group[order][:-1]]]
+    anchors = mine.iloc[first]
+    at = shapely.points(anchors[["x", "y"]].to_numpy())
+    places = [
+        n if isinstance(n, str) and n else (village_names.get(c) or c)
+        for n, c in zip(anchors["name"], anchors["village_code"], strict=True)
+    ]
+    zh = lang == "zh"
+    if sel.layer == "roads" or "line" in spec.families:
+        is_road = sel.layer == "roads"
+        cost_km = (
+            costs.road_wan_per_km.get(costs.link_road_class)  # type: ignore[attr-defined]
+            if is_road
+            else costs.pipe_wan_per_km.get(sel.layer)  # type: ignore[attr-defined]
+        )
+        if cost_km is None:
+            return
+        geoms = _links(prep, sel.layer, present, at)
+        if is_road:
+            kind, props = "road_link", {"road_class": costs.link_road_class, "surface": "paved"}  # type: ignore[attr-defined]
+            names = [f"{p}通硬化路" if zh else f"Paved link to {p}" for p in places]
+        else:
+            what = "供水管网延伸" if sel.layer == "water_networks" else "污水管网延伸"
+            kind, props = "main_extension", {"pipe_kind": "branch"}
+            names = [f"{p}{what}" if zh else f"Main extension to {p} ({sel.layer})" for p in places]
+        costs_of = [None if g is None else g.length / 1000 * cost_km for g in geoms]
+    elif spec.families == ("point",) and "kind" in sel.where:
+        fkind = next((k for k in sel.where["kind"] if k in costs.facility_wan), None)  # type: ignore[attr-defined]
+        if fkind is None:
+            return
+        label = catalogue.enum_label("facility_kind", fkind, "zh" if zh else "en")
+        kind, props, geoms = "facility_site", {"kind": fkind}, at
+        names = [f"{p}{label}" if zh else f"{label} at {p}" for p in places]
+        costs_of = [costs.facility_wan[fkind]] * len(at)  # type: ignore[attr-defined]
+    else:
+        return
+    cids = np.full(len(anchors), -1, dtype=np.int64)
+    for k, (geom, cost) in enumerate(zip(geoms, costs_of, strict=True)):
+        if geom is not None:
+            cids[k] = add(sel.layer, kind, names[k], anchors["village_code"].iloc[k], geom, cost, dict(props))
+    # ngroup numbers clusters 0..n-1 in sorted order, the order of ``first`` — so the k-th anchor is cluster k
+    member_cid = cids[group]
+    keep = member_cid >= 0
+    clusters.append((member_cid[keep], ind.key, mine["unit_id"].to_numpy()[keep]))
 
 
 def _pairs(
@@ -272,15 +302,18 @@ def _pairs(
     standards: Standards,
     inds: list[Indicator],
     followers: Mapping[str, Indicator],
-    clusters: list[tuple[int, str, frozenset]],
+    clusters: list[tuple[np.ndarray, str, np.ndarray]],
     prep: Prepared,
     completion: set[str],
 ) -> pd.DataFrame:
     """(candidate, indicator, unit) pairs: uncovered units the candidate would bring within the threshold."""
     tree = shapely.STRtree(geoms_m)
+    is_planner = np.array([r["kind"] == "planner" for r in rows], dtype=bool)
     parts = []
-    cluster_of = pd.DataFrame(
-        [(cid, key, uid) for cid, key, units in clusters for uid in units], columns=["cid", "indicator", "unit_id"]
+    cluster_of = pd.concat(
+        [pd.DataFrame({"cid": c, "indicator": key, "unit_id": u}) for c, key, u in clusters]
+        or [pd.DataFrame(columns=["cid", "indicator", "unit_id"])],
+        ignore_index=True,
     )
     for ind in inds:
         mine = unc[unc["indicator"] == ind.key]
@@ -308,7 +341,7 @@ def _pairs(
             # (the planner's own candidates: every unit within the threshold in a straight line, an estimate)
             own = cluster_of[cluster_of["indicator"] == ind.key].assign(own=True)
             found = found.merge(own, on=["cid", "indicator", "unit_id"], how="left")
-            planner = np.array([rows[c]["kind"] == "planner" for c in found["cid"]], dtype=bool)
+            planner = is_planner[found["cid"].to_numpy(dtype=np.int64)]
             found = found[planner | found["own"].notna().to_numpy()].drop(columns="own")
         parts.append(found)
         follower = followers.get(ind.key)
