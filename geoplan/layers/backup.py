@@ -48,6 +48,10 @@ MAX_MEMBERS = 100_000
 class BackupError(GeoplanError):
     """A backup could not be written, or an archive is not a complete geoplan backup."""
 
+    def __init__(self, en: str, zh: str | None = None) -> None:
+        super().__init__(en)
+        self.zh = zh
+
 
 @dataclass(frozen=True)
 class BackupSummary:
@@ -91,7 +95,7 @@ def backup_store(store: LayerStore, out: Path, config_files: Mapping[str, Path] 
 
     data_dir = store.data_dir
     if not data_dir.is_dir():
-        raise BackupError(f"data directory {data_dir} does not exist")
+        raise BackupError(f"data directory {data_dir} does not exist", f"数据目录 {data_dir} 不存在")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".geoplan-backup-", dir=out.parent) as scratch:
@@ -145,7 +149,10 @@ def backup_store(store: LayerStore, out: Path, config_files: Mapping[str, Path] 
 def _safe_name(name: str) -> PurePosixPath:
     p = PurePosixPath(name)
     if p.is_absolute() or ".." in p.parts or not p.parts or p.parts[0] not in ("data", "config", "manifest.json"):
-        raise BackupError(f"archive member {name!r} is outside a geoplan backup's layout")
+        raise BackupError(
+            f"archive member {name!r} is outside a geoplan backup's layout",
+            f"归档成员 {name!r} 不在 geoplan 备份的目录结构内,拒绝恢复",
+        )
     return p
 
 
@@ -157,7 +164,7 @@ def read_manifest(archive: Path) -> dict[str, Any]:
             fh = tar.extractfile(member)
             manifest = json.loads(fh.read(1 << 24)) if fh is not None else None
     except (OSError, EOFError, zlib.error, KeyError, tarfile.TarError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BackupError(f"{archive} is not a geoplan backup ({exc})") from None
+        raise BackupError(f"{archive} is not a geoplan backup ({exc})", f"{archive} 不是 geoplan 备份({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{archive}: unknown backup format {manifest.get('format') if manifest else None!r}")
     return manifest
@@ -190,14 +197,22 @@ def _extract_checked(archive: Path, target: Path) -> dict[str, Any]:
                     os.fsync(fh.fileno())
                 seen.add(member.name)
     except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
-        raise BackupError(f"{archive} is damaged ({exc}); nothing was restored") from None
+        raise BackupError(
+            f"{archive} is damaged ({exc}); nothing was restored", f"{archive} 已损坏({exc}),未做任何恢复"
+        ) from None
     missing = sorted(set(expected) - seen)
     if missing:
-        raise BackupError(f"{archive} is incomplete: {', '.join(missing[:5])} missing; nothing was restored")
+        raise BackupError(
+            f"{archive} is incomplete: {', '.join(missing[:5])} missing; nothing was restored",
+            f"{archive} 不完整:缺少 {', '.join(missing[:5])},未做任何恢复",
+        )
     for name, want in expected.items():
         got = target.joinpath(*PurePosixPath(name).parts)
         if got.stat().st_size != want["size"] or _sha256(got) != want["sha256"]:
-            raise BackupError(f"{archive}: {name} does not match its checksum; nothing was restored")
+            raise BackupError(
+                f"{archive}: {name} does not match its checksum; nothing was restored",
+                f"{archive}:{name} 与校验值不符,未做任何恢复",
+            )
     return manifest
 
 
@@ -257,7 +272,10 @@ def restore_store(archive: Path, data_dir: Path, layer_names: tuple[str, ...] = 
         finally:
             os.close(fd)
     except OSError as exc:
-        raise BackupError(f"could not restore into {data_dir} ({exc}); the data directory is unchanged") from None
+        raise BackupError(
+            f"could not restore into {data_dir} ({exc}); the data directory is unchanged",
+            f"无法恢复到 {data_dir}({exc}),数据目录未改动",
+        ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return RestoreSummary(data_dir, previous, config, manifest)

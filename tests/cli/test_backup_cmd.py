@@ -43,5 +43,5 @@ def test_a_file_that_is_not_a_backup_is_one_line(demo_data_dir: Path, tmp_path: 
     bogus.write_bytes(b"not a tar file")
     assert main(["restore-backup", str(bogus), "--data-dir", str(demo_data_dir)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("错误:") and "not a geoplan backup" in err[0]
+    assert len(err) == 1 and err[0].startswith("错误:") and "不是 geoplan 备份" in err[0]
     assert main(["validate", "--data-dir", str(demo_data_dir)]) == 0
