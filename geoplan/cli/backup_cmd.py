@@ -10,6 +10,7 @@ from rich.console import Console
 
 from geoplan.cli.app import app
 from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
+from geoplan.errors import GeoplanError
 
 console = Console()
 
@@ -29,6 +30,10 @@ def backup_command(
     settings = settings_from(data_dir, lang)
     store = store_from(settings)
     config = {"catalogue.toml": settings.catalogue_path, "standards.toml": settings.standards_path}
+    if not hasattr(store, "backup"):  # the PostgreSQL backend: its own tools keep a consistent dump
+        error = GeoplanError(f"{type(store).__name__} is backed up with pg_dump (docs/zh/部署运维手册.md, section 7)")
+        error.zh = "PostgreSQL 后端请用 pg_dump 备份(见 docs/zh/部署运维手册.md 第 7 节)"
+        raise error
     summary = store.backup(out, {k: v for k, v in config.items() if v is not None})
     size = f"{summary.bytes / 1e6:.1f} MB"
     _say(

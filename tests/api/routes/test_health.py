@@ -88,3 +88,30 @@ def test_both_are_in_the_openapi_document(client: TestClient) -> None:
     paths = client.get("/api").json()["paths"]
     assert set(paths["/healthz"]["get"]["responses"]) == {"200", "400", "503"}
     assert "/readyz" in paths
+
+
+def test_a_backend_without_its_own_check_is_asked_for_a_count(grid_settings: Settings) -> None:
+    """Another backend (PostGIS) that has no ``health()`` yet still gets a real read, not a blind 200."""
+
+    class NoCheck:
+        def __init__(self, inner, broken: bool) -> None:
+            self.inner, self.broken = inner, broken
+            self.layer_names = inner.layer_names
+
+        def count(self, layer: str) -> int:
+            if self.broken:
+                raise ConnectionError("database unreachable")
+            return self.inner.count(layer)
+
+    app = create_app(grid_settings)
+    with TestClient(app) as client:
+        real = app.state.store
+        app.state.store = NoCheck(real, broken=False)
+        assert client.get("/healthz").json()["store"] == {
+            "backend": "NoCheck",
+            "layers": len(real.layer_names),
+            "readable": True,
+        }
+        app.state.store = NoCheck(real, broken=True)
+        r = client.get("/healthz")
+        assert r.status_code == 503 and r.json()["problems"] == ["ConnectionError: database unreachable"]
