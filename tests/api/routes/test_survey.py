@@ -158,3 +158,10 @@ def test_undo_from_the_page_refuses_a_superseded_declaration(client: TestClient,
     assert layer_bytes(grid_dir) == files
     assert client.post(f"/changes/{second.headers['Geoplan-Change']}/undo", headers=PLANNER).status_code == 200
     assert client.get("/collections/roads/survey").json()["surveyed"] == {"scope": "all"}
+
+
+def test_the_collection_page_says_where_the_layer_was_surveyed(client: TestClient) -> None:
+    client.put("/collections/roads/survey", json={"scope": "villages", "villages": [V1]}, headers=PLANNER)
+    page = client.get("/collections/roads?f=html").text
+    assert f"调查范围: 1个村 ({V1})" in page
+    assert "Surveyed: 1 villages" in client.get("/collections/roads?f=html&lang=en").text
