@@ -8,12 +8,12 @@ most households.  Costs come from the standards file's ``[costs]`` (万元 per k
 per facility kind).  The planner's own candidates are the project features with status ``candidate``, at their
 ``budget_wan``.
 
-Whom a candidate newly covers is measured as a straight line from each uncovered unit to the candidate's geometry,
-within the indicator's threshold (and for an indicator that falls back on another — water convenience on tap
-water — through that one).  For indicators measured along the roads only the units of the candidate's own cluster
-are credited (the planner's own candidates: every unit within the threshold in a straight line, an estimate): a new
-clinic's reach along the roads is not known before the roads are searched again, and the after-figures of a plan
-(:func:`geoplan.analysis.plan.plan_effect`) are computed by the full analysis anyway.
+Whom a candidate newly covers is measured as the indicator measures: a straight line from each uncovered unit to
+the candidate's geometry within the threshold, or — for indicators measured along the roads — the units a new
+facility reaches along the plan scenario's roads (:func:`geoplan.analysis.network.network_reach`); a new line (link
+road, main) on such an indicator is credited with its own cluster only (the roads it adds are not searched here).
+An indicator that falls back on another (water convenience on tap water) follows it.  The after-figures of a plan
+are computed by the full analysis anyway (:func:`geoplan.analysis.plan.plan`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import shapely
 
 from geoplan.analysis.engine import analyse, prepare
 from geoplan.analysis.inputs import WGS84, Prepared
+from geoplan.analysis.network import network_reach
 from geoplan.analysis.result import AnalysisResult
 from geoplan.analysis.scenario import in_year, statuses
 from geoplan.analysis.standards import Indicator, Selector, Standards
@@ -196,10 +197,14 @@ def generate(
         frame = gpd.GeoDataFrame({c: [] for c in CANDIDATE_COLUMNS if c != "geometry"}, geometry=[], crs=WGS84)
         return Candidates(frame, pd.DataFrame(columns=list(PAIR_COLUMNS)), before, tuple(skipped))
     geoms_m = np.array([r.pop("geometry_m") for r in rows], dtype=object)
-    pairs = _pairs(rows, geoms_m, unc, standards, inds, followers, clusters, prep, completion)
+    pairs = _pairs(rows, geoms_m, unc, standards, inds, followers, clusters, prep, completion, year)
     wgs = gpd.GeoSeries(geoms_m, crs=prep.crs).to_crs(WGS84)
     frame = gpd.GeoDataFrame(pd.DataFrame(rows).assign(cid=np.arange(len(rows))), geometry=wgs.to_numpy(), crs=WGS84)
     return Candidates(frame[list(CANDIDATE_COLUMNS)], pairs, before, tuple(skipped))
+
+
+def _xy_of(points: np.ndarray) -> np.ndarray:
+    return np.column_stack([shapely.get_x(points), shapely.get_y(points)]) if len(points) else np.zeros((0, 2))
 
 
 def _present(v: object) -> bool:
@@ -305,10 +310,11 @@ def _pairs(
     clusters: list[tuple[np.ndarray, str, np.ndarray]],
     prep: Prepared,
     completion: set[str],
+    year: int | None,
 ) -> pd.DataFrame:
     """(candidate, indicator, unit) pairs: uncovered units the candidate would bring within the threshold."""
     tree = shapely.STRtree(geoms_m)
-    is_planner = np.array([r["kind"] == "planner" for r in rows], dtype=bool)
+    is_point = shapely.get_type_id(geoms_m) == 0
     parts = []
     cluster_of = pd.concat(
         [pd.DataFrame({"cid": c, "indicator": key, "unit_id": u}) for c, key, u in clusters]
@@ -337,12 +343,26 @@ def _pairs(
             }
         )
         if ind.distance == "network":
-            # along the roads only the candidate's own cluster is credited (see the module docstring)
-            # (the planner's own candidates: every unit within the threshold in a straight line, an estimate)
+            # Points (new facilities): every unit they reach along the plan scenario's roads within the threshold.
+            # Lines (link roads, mains): the candidate's own cluster (see the module docstring).
+            graph, _ = prep.road_graph(ind.mode, statuses("plan"), year)
+            points = np.flatnonzero(fits & is_point)
+            pu, pc, _ = network_reach(graph, mine[["x", "y"]].to_numpy(), _xy_of(geoms_m[points]),
+                                      float(ind.threshold_m or 0))  # fmt: skip
+            by_road = pd.DataFrame(
+                {
+                    "cid": points[pc],
+                    "indicator": ind.key,
+                    "unit_id": mine["unit_id"].to_numpy()[pu],
+                    "village_code": mine["village_code"].to_numpy()[pu],
+                    "households": mine["households"].to_numpy()[pu],
+                }
+            )
             own = cluster_of[cluster_of["indicator"] == ind.key].assign(own=True)
-            found = found.merge(own, on=["cid", "indicator", "unit_id"], how="left")
-            planner = is_planner[found["cid"].to_numpy(dtype=np.int64)]
-            found = found[planner | found["own"].notna().to_numpy()].drop(columns="own")
+            lines = found[~is_point[found["cid"].to_numpy(dtype=np.int64)]]
+            lines = lines.merge(own, on=["cid", "indicator", "unit_id"], how="left")
+            lines = lines[lines["own"].notna().to_numpy()].drop(columns="own")
+            found = pd.concat([by_road, lines], ignore_index=True)
         parts.append(found)
         follower = followers.get(ind.key)
         if follower is not None:

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from geoplan.analysis import analyse, load_standards
-from geoplan.analysis.network import RoadGraph, network_nearest
+from geoplan.analysis.network import RoadGraph, network_nearest, network_reach
 from geoplan.errors import CatalogueError
 from geoplan.layers.survey import Survey
 from tests.analysis.conftest import box, facility, feature, line, point
@@ -156,3 +156,16 @@ def test_standards_refuse_network_to_pipes() -> None:
             ind["distance"] = "network"
     with pytest.raises(CatalogueError, match="tap_water: network distance"):
         parse_standards(data)
+
+
+def test_reach_lists_every_pair_within_the_limit_by_road() -> None:
+    # the U-road: a source at the bottom of the right leg reaches its own leg, not the left one 1,980 m away
+    g = RoadGraph.build(lines([(0, 0), (0, 1000), (2000, 1000), (2000, 0)]))
+    units = xy((10, 0), (1990, 500), (1500, 1010))
+    u, s, d = network_reach(g, units, xy((1990, 0), (10, 990)), limit=2000)
+    got = {(int(a), int(b)): float(c) for a, b, c in zip(u, s, d, strict=True)}
+    assert got.keys() == {(1, 0), (2, 0), (0, 1), (2, 1)}
+    assert got[(1, 0)] == pytest.approx(10 + 500 + 10)  # same segment: straight along it
+    assert got[(2, 0)] == pytest.approx(10 + 1000 + 500 + 10)
+    assert got[(0, 1)] == pytest.approx(10 + 990 + 10)
+    assert got[(2, 1)] == pytest.approx(10 + 10 + 1500 + 10)

@@ -131,3 +131,25 @@ def test_generated_link_road_length_and_cost(empty_store) -> None:
     assert doc["features"][0]["properties"]["cost_wan"] == pytest.approx(200, abs=0.01)
     # 199 万元 cannot pay for it
     assert plan(frames, std, 199, themes=["transport"]).chosen.empty
+
+
+def test_network_indicators_credit_what_a_facility_reaches_by_road(empty_store) -> None:
+    from tests.analysis.test_network import u_township
+
+    frames = u_township(empty_store)  # 河南组 (s1) is 4,020 m from the clinic by road, 1,980 m in a line
+    extra = [
+        facility("far", "clinic", 1980, 0, status="candidate", budget_wan=50),  # 1,970 m in a line, ~4 km by road
+        facility("near", "clinic", 20, 10, status="candidate", budget_wan=100),
+    ]
+    empty_store.insert_many("facilities", extra)
+    frames = empty_store.frames()
+    network = load_standards().with_distance("network")
+    p = plan(frames, network, 60, themes=["public_service"], generated=False)
+    pairs = p.candidates.pairs
+    cid = dict(zip(p.candidates.frame["source_id"], p.candidates.frame["cid"], strict=True))
+    assert set(pairs.loc[pairs["cid"] == cid["near"], "unit_id"]) == {"s1"}
+    assert pairs.loc[pairs["cid"] == cid["far"]].empty  # close in a straight line, not along the roads
+    assert p.chosen.empty
+    p = plan(frames, network, 150, themes=["public_service"], generated=False)
+    assert p.chosen["feature_id"].tolist() == ["near"]
+    assert p.after.indicator_table("clinic")["value"].iloc[0] == pytest.approx(1.0)
