@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,11 +13,19 @@ from geoplan.cli.app import app
 from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
 from geoplan.errors import GeoplanError
 
+if TYPE_CHECKING:
+    from geoplan.config import Settings
+
 console = Console()
 
 
 def _say(lang: str, zh: str, en: str) -> None:
     console.print(zh if lang == "zh" else en, highlight=False, markup=False, soft_wrap=True)
+
+
+def database_url(settings: Settings) -> str | None:
+    """The PostgreSQL backend's URL when one is configured (--database-url / GEOPLAN_DATABASE_URL)."""
+    return getattr(settings, "database_url", None) or os.environ.get("GEOPLAN_DATABASE_URL") or None
 
 
 @app.command("backup")
@@ -28,6 +37,18 @@ def backup_command(
     """Back up every layer and its change log (plus the deployment catalogue and standards files in use) as one
     tar.gz, consistently, while the server keeps running: writers wait only while the files are copied."""
     settings = settings_from(data_dir, lang)
+    url = database_url(settings)
+    if url:  # the PostgreSQL backend: pg_dump's one-transaction snapshot
+        from geoplan.layers.pgbackup import backup_database
+
+        summary = backup_database(url, out)
+        size = f"{summary.bytes / 1e6:.1f} MB"
+        _say(
+            settings.lang,
+            f"已用 pg_dump 备份数据库({size})到 {summary.path}",
+            f"backed up the database with pg_dump ({size}) to {summary.path}",
+        )
+        return
     store = store_from(settings)
     config = {"catalogue.toml": settings.catalogue_path, "standards.toml": settings.standards_path}
     if not hasattr(store, "backup"):  # the PostgreSQL backend: its own tools keep a consistent dump
@@ -56,6 +77,18 @@ def restore_backup_command(
     from geoplan.layers.catalogue import load_catalogue
 
     settings = settings_from(data_dir, lang)
+    url = database_url(settings)
+    if url:
+        from geoplan.layers.pgbackup import restore_database
+
+        manifest = restore_database(archive, url)
+        taken = manifest.get("taken_at", "?")
+        _say(
+            settings.lang,
+            f"已从 {archive}(备份时间 {taken})恢复数据库",
+            f"restored the database from {archive} (taken {taken})",
+        )
+        return
     names = load_catalogue(settings.catalogue_path).names
     summary = restore_store(archive, settings.data_dir, names)
     taken = summary.manifest.get("taken_at", "?")

@@ -90,7 +90,6 @@ def backup_store(store: LayerStore, out: Path, config_files: Mapping[str, Path] 
     ``config_files`` (archive name → file, e.g. ``{"catalogue.toml": path}``) go under ``config/``.  The archive
     is written to a temporary file and renamed, so ``out`` is never a half-written backup.
     """
-    from geoplan import __version__
     from geoplan.layers.store import META_DIR
 
     data_dir = store.data_dir
@@ -118,32 +117,33 @@ def backup_store(store: LayerStore, out: Path, config_files: Mapping[str, Path] 
         for name, src in (config_files or {}).items():
             if src is not None and Path(src).is_file():
                 members.append((f"config/{PurePosixPath(name).name}", Path(src)))
-        manifest = {
-            "format": FORMAT,
-            "geoplan": __version__,
-            "backend": "geojson",
-            "taken_at": taken,
-            "layers": layers,
-            "files": {name: {"size": src.stat().st_size, "sha256": _sha256(src)} for name, src in members},
-        }
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        try:
-            with os.fdopen(fd, "wb") as raw:
-                with tarfile.open(fileobj=raw, mode="w:gz") as tar:
-                    body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-                    info = tarfile.TarInfo("manifest.json")
-                    info.size, info.mtime, info.mode = len(body), int(datetime.now(UTC).timestamp()), 0o644
-                    tar.addfile(info, io.BytesIO(body))
-                    for name, src in members:
-                        tar.add(src, arcname=name, recursive=False)
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    total = sum(v["size"] for v in manifest["files"].values())
-    return BackupSummary(out, len(members), total, layers)
+        return write_archive(out, members, {"backend": "geojson", "taken_at": taken, "layers": layers})
+
+
+def write_archive(out: Path, members: list[tuple[str, Path]], meta: dict[str, Any]) -> BackupSummary:
+    """Write ``members`` (archive name, file) and a manifest (``meta`` + format, version, each file's size and
+    SHA-256) as tar.gz: to a temporary file, fsync'ed, then renamed, so ``out`` is never half a backup."""
+    from geoplan import __version__
+
+    files = {name: {"size": src.stat().st_size, "sha256": _sha256(src)} for name, src in members}
+    manifest = {"format": FORMAT, "geoplan": __version__, **meta, "files": files}
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+                body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+                info = tarfile.TarInfo("manifest.json")
+                info.size, info.mtime, info.mode = len(body), int(datetime.now(UTC).timestamp()), 0o644
+                tar.addfile(info, io.BytesIO(body))
+                for name, src in members:
+                    tar.add(src, arcname=name, recursive=False)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return BackupSummary(out, len(members), sum(f["size"] for f in files.values()), meta.get("layers") or {})
 
 
 def _safe_name(name: str) -> PurePosixPath:
@@ -170,7 +170,7 @@ def read_manifest(archive: Path) -> dict[str, Any]:
     return manifest
 
 
-def _extract_checked(archive: Path, target: Path) -> dict[str, Any]:
+def extract_checked(archive: Path, target: Path) -> dict[str, Any]:
     """Extract ``archive`` into ``target`` and check every file against the manifest."""
     manifest = read_manifest(archive)
     expected: dict[str, Any] = manifest.get("files") or {}
@@ -243,7 +243,12 @@ def restore_store(archive: Path, data_dir: Path, layer_names: tuple[str, ...] = 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     scratch = Path(tempfile.mkdtemp(prefix=f".{data_dir.name}.restore-", dir=parent))
     try:
-        manifest = _extract_checked(archive, scratch)
+        manifest = extract_checked(archive, scratch)
+        if manifest.get("backend", "geojson") != "geojson":
+            raise BackupError(
+                f"{archive} is a backup of a database: restore it with GEOPLAN_DATABASE_URL set",
+                f"{archive} 是数据库的备份:请设置 GEOPLAN_DATABASE_URL 后恢复",
+            )
         restored = scratch / "data"
         restored.mkdir(exist_ok=True)
         config: list[Path] = []
