@@ -8,8 +8,8 @@ datetime and CQL2 masks over the candidate rows → sort → page; the page's by
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -113,51 +113,77 @@ def parse_bbox(value: str) -> tuple[float, float, float, float]:
     return (minx, miny, maxx, maxy)
 
 
+_INSTANT = (
+    r"[0-9]{4}(-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?)?"
+)
+#: ``datetime`` as /api declares it: a year, an RFC 3339 date or date-time, or an interval of them (``..`` or
+#: nothing for an open end).  Only the year is used (the layers' one time is the project year).
+DATETIME_PATTERN = rf"^({_INSTANT}|({_INSTANT}|\.\.)?/({_INSTANT}|\.\.)?)$"
+_DATETIME = re.compile(DATETIME_PATTERN.removeprefix("^").removesuffix("$"), re.ASCII)
+
+
 def _year_of(text: str) -> int | None:
-    text = text.strip()
-    if text in ("", ".."):
-        return None
-    if len(text) == 4 and text.isdigit():
-        return int(text)
-    try:
-        if "T" in text or "t" in text:
-            return datetime.fromisoformat(text.replace("z", "Z")).year
-        return date.fromisoformat(text).year
-    except ValueError:
-        raise bad_request(f"datetime: {text!r} is not an RFC 3339 date, date-time, '..' or year") from None
+    return None if text in ("", "..") else int(text[:4])
 
 
 def parse_datetime(value: str) -> tuple[int | None, int | None]:
     """``datetime`` as an inclusive range of project years (the layers' only time is ``year``)."""
+    if _DATETIME.fullmatch(value) is None:
+        raise bad_request(
+            f"datetime: {value[:40]!r} is not a year, an RFC 3339 date or date-time, or an interval of them (a/b, "
+            "'..' or nothing for an open end)"
+        )
     if "/" in value:
         start_text, _, end_text = value.partition("/")
         start, end = _year_of(start_text), _year_of(end_text)
         if start is not None and end is not None and start > end:
             raise bad_request("datetime: interval start is after its end")
         return (start, end)
-    year = _year_of(value)
-    if year is None:
-        raise bad_request("datetime: give an instant or an interval start/end")
-    return (year, year)
+    return (int(value[:4]),) * 2
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
+
+
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """A catalogue pattern read as JSON Schema reads it (ECMA: ``$`` is the very end, not before a last newline)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 def _typed(spec_field: FieldSpec, value: str, catalogue_enum: tuple[str, ...] | None) -> Any:
+    """A ``?name=value`` filter value checked against the same field schema /api declares for it."""
+    name = spec_field.name
+    typed: Any = value
     if spec_field.type == "integer":
+        if _INTEGER.fullmatch(value) is None:
+            raise bad_request(f"{name} must be an integer, not {value!r}")
+        typed = int(value)
+    elif spec_field.type == "number":
         try:
-            return int(value)
+            typed = float(value)
         except ValueError:
-            raise bad_request(f"{spec_field.name} must be an integer, not {value!r}") from None
-    if spec_field.type == "number":
-        try:
-            return float(value)
-        except ValueError:
-            raise bad_request(f"{spec_field.name} must be a number, not {value!r}") from None
-    if spec_field.type == "boolean":
-        if value.lower() not in ("true", "false"):
-            raise bad_request(f"{spec_field.name} must be true or false, not {value!r}")
-        return value.lower() == "true"
+            typed = math.nan
+        if not math.isfinite(typed) or "_" in value:
+            raise bad_request(f"{name} must be a number, not {value!r}")
+    elif spec_field.type == "boolean":
+        if value not in ("true", "false"):
+            raise bad_request(f"{name} must be true or false, not {value!r}")
+        return value == "true"
+    if isinstance(typed, (int, float)):
+        if spec_field.minimum is not None and typed < spec_field.minimum:
+            raise bad_request(f"{name} must be at least {spec_field.minimum:g}, not {value!r}")
+        if spec_field.maximum is not None and typed > spec_field.maximum:
+            raise bad_request(f"{name} must be at most {spec_field.maximum:g}, not {value!r}")
+        return typed
+    if spec_field.max_length is not None and len(value) > spec_field.max_length:
+        raise bad_request(f"{name} must be at most {spec_field.max_length} characters")
+    if spec_field.pattern is not None and _pattern(spec_field.pattern).search(value) is None:
+        raise bad_request(f"{name} must match {spec_field.pattern}, not {value[:40]!r}")
     if catalogue_enum is not None and value not in catalogue_enum:
-        raise bad_request(f"{spec_field.name} must be one of {', '.join(catalogue_enum)}, not {value!r}")
+        raise bad_request(f"{name} must be one of {', '.join(catalogue_enum)}, not {value!r}")
     return value
 
 

@@ -14,7 +14,7 @@ from geoplan.api.body import MAX_JSON_DEPTH
 from geoplan.api.cql import MAX_FILTER_CHARS, MAX_FILTER_DEPTH
 from geoplan.api.crs import CRS84, SUPPORTED
 from geoplan.api.formats import GEOJSON, HTML, IF_MATCH_PATTERN, JSON, OPENAPI_JSON, SCHEMA_JSON
-from geoplan.api.items_query import DEFAULT_LIMIT, MAX_LIMIT, filter_fields, has_time
+from geoplan.api.items_query import DATETIME_PATTERN, DEFAULT_LIMIT, MAX_LIMIT, filter_fields, has_time
 from geoplan.api.like import MAX_PATTERN_CHARS
 from geoplan.api.problems import PROBLEM_JSON
 from geoplan.config import Settings
@@ -38,7 +38,17 @@ PROBLEMS = {
     428: "If-Match is required by this server's configuration",
 }
 
-_NUMBER_ARRAY = {"type": "array", "minItems": 2, "items": {"type": "number"}}
+#: A position: [lon, lat] in degrees, optionally a height (GEOS reads no fourth ordinate: 422).  OpenAPI 3.0
+#: cannot give the items of an array different schemas, so the ranges (lon ±180, lat ±90; 422 otherwise) are
+#: stated in words only.
+_NUMBER_ARRAY = {
+    "type": "array",
+    "minItems": 2,
+    "maxItems": 3,
+    "items": {"type": "number"},
+    "description": "[longitude, latitude] in degrees (CRS84), longitude within ±180 and latitude within ±90, "
+    "optionally a height",
+}
 
 
 def _array(items: dict[str, Any], min_items: int = 0) -> dict[str, Any]:
@@ -138,7 +148,12 @@ def _items_params(catalogue: Catalogue, spec: LayerSpec) -> list[dict[str, Any]]
     ]
     if has_time(spec):
         params.append(
-            _param("datetime", {"type": "string"}, "Project year as an RFC 3339 instant or interval (.. = open).")
+            _param(
+                "datetime",
+                {"type": "string", "pattern": DATETIME_PATTERN},
+                "Project year as a year or RFC 3339 date/date-time, or an interval a/b (.. or nothing = open); only "
+                "the year is compared.",
+            )
         )
     props = catalogue.json_schema(spec.name)["properties"]
     for f in filter_fields(spec):

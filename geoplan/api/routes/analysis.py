@@ -110,7 +110,8 @@ async def gaps(request: Request, store: StoreDep, settings: SettingsDep, _: Read
     lang = lang_of(request, settings)
     model = _model(request, store, settings)
     theme = single(request.query_params, "theme")
-    themes = sorted({i.theme for i in model.standards.indicators})
+    # Any catalogue theme (the one list /api declares); a theme without indicators simply has no gaps.
+    themes = sorted(store.catalogue.themes)
     if theme is not None and theme not in themes:
         raise bad_request(f"theme must be one of {', '.join(themes)}, not {theme!r}")
     result = await run_in_threadpool(model.result, scenario)

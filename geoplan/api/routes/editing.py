@@ -23,8 +23,10 @@ from geoplan.api.formats import JSON, json_response, lang_of
 from geoplan.api.items_query import reject_unknown
 from geoplan.api.problems import PROBLEM_JSON, ApiProblem, bad_request
 from geoplan.config import Settings
-from geoplan.errors import ChangeNotFound
+from geoplan.errors import ChangeNotFound, ValidationFailed
 from geoplan.layers import Catalogue
+from geoplan.layers.limits import ID_PATTERN
+from geoplan.layers.validation import geometry_problems
 
 router = APIRouter(tags=["editing"])
 
@@ -92,13 +94,16 @@ async def check_feature(layer: str, request: Request, store: StoreDep, settings:
     """Siting warnings before a save: outside every village, leaving the township, far from a road."""
     reject_unknown(request.query_params, ("lang",))
     lang = lang_of(request, settings)
-    store.spec(layer)
+    spec = store.spec(layer)
     body = await json_body(request)
     geometry = body.get("geometry") if isinstance(body, dict) else None
-    try:
-        shape = shapely.geometry.shape(geometry)  # type: ignore[arg-type]
-    except Exception as exc:
-        raise bad_request(f"send a GeoJSON Feature with a geometry: {exc}") from exc
+    if not isinstance(geometry, dict):
+        raise bad_request("send a GeoJSON Feature with a geometry")
+    # The same geometry rules as a save (type, positions, lon/lat ranges, vertices, validity): 422 naming them.
+    problems = geometry_problems(spec, None, geometry, settings.max_vertices)
+    if problems:
+        raise ValidationFailed(problems)
+    shape = shapely.geometry.shape(geometry)
     feature_id = body.get("id") if isinstance(body, dict) else None
     standards = _standards(request, settings)
 
@@ -126,6 +131,7 @@ def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/problem"}}},
     }
     path = {"in": "path", "required": True, "schema": {"type": "string"}}
+    feature_id = {"in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
     ok = {"200": {"description": "OK", "content": {JSON: {"schema": obj}}}}
     paths: dict[str, Any] = {
         "/whoami": {"get": {"summary": "The caller's name and role", "tags": ["editing"], "responses": ok}},
@@ -143,7 +149,7 @@ def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:
             "get": {
                 "summary": "Every recorded version of a feature (who, when, which change)",
                 "tags": ["editing"],
-                "parameters": [{"name": "featureId", **path}],
+                "parameters": [{"name": "featureId", **feature_id}],
                 "responses": {**ok, "404": problem},
             }
         }
@@ -151,8 +157,26 @@ def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:
             "post": {
                 "summary": "Siting warnings for a feature before it is saved",
                 "tags": ["editing"],
-                "requestBody": {"content": {"application/geo+json": {"schema": obj}}},
-                "responses": {**ok, "400": problem},
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/geo+json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["geometry"],
+                                "properties": {
+                                    "geometry": {
+                                        "oneOf": [
+                                            {"$ref": f"#/components/schemas/geometry-{gtype}"}
+                                            for gtype in catalogue.layer(name).geometry_types
+                                        ]
+                                    }
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {**ok, "400": problem, "413": problem, "415": problem, "422": problem},
             }
         }
     return paths

@@ -34,10 +34,11 @@ from geoplan.api.items_query import parse_items_query, reject_unknown, run_query
 from geoplan.api.problems import ApiProblem, bad_request
 from geoplan.api.readmodel import LayerIndex, complete
 from geoplan.config import Settings
-from geoplan.errors import FeatureNotFound
+from geoplan.errors import FeatureNotFound, ValidationFailed
 from geoplan.layers import Catalogue, LayerSpec, LayerStore
-from geoplan.layers.limits import ID_PATTERN
+from geoplan.layers.limits import ID_PATTERN, valid_id
 from geoplan.layers.store import new_change_id
+from geoplan.layers.validation import problem
 
 router = APIRouter()
 
@@ -244,6 +245,9 @@ def _incoming_feature(request: Request, layer: str, body: Any, path_id: str | No
         raise bad_request(f"send one GeoJSON Feature (type 'Feature'), not {kind!r}")
     if body.get("id") is not None and not isinstance(body["id"], str):
         raise bad_request(f"feature id must be a string (the id rule: {ID_PATTERN}), not {body['id']!r}")
+    if isinstance(body.get("id"), str) and not valid_id(body["id"]):
+        # The store reads a blank id as "assign one" (files from other tools); over the API only null means that.
+        raise ValidationFailed([problem(layer, None, "id", "id_rule", value=repr(body["id"][:40]))])
     if path_id is not None and body.get("id") is not None and str(body["id"]) != path_id:
         raise bad_request(f"feature id {body['id']!r} in the body differs from {path_id!r} in the URL")
     source = request.headers.get("content-crs")
@@ -275,10 +279,17 @@ async def create_item(
     return response
 
 
-def _guarded_write(request: Request, settings: Settings, store: LayerStore, layer: str) -> tuple[int, ...] | None:
-    """What PUT, PATCH and DELETE check first: parameters, the layer and If-Match's syntax (its version later)."""
+def _guarded_write(
+    request: Request, settings: Settings, store: LayerStore, layer: str, feature_id: str
+) -> tuple[int, ...] | None:
+    """What PUT, PATCH and DELETE check first: parameters, the layer, the id and If-Match's syntax (version later).
+
+    An id outside the id rule names no feature that can exist: 404 before any If-Match is weighed.
+    """
     check_write_params(request, settings)
     store.spec(layer)
+    if not valid_id(feature_id):
+        raise FeatureNotFound(layer, feature_id)
     return parse_if_match(request, settings)
 
 
@@ -287,7 +298,7 @@ async def replace_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Replace a feature; If-Match (its ETag) guards against overwriting someone else's edit."""
-    versions = _guarded_write(request, settings, store, layer)
+    versions = _guarded_write(request, settings, store, layer, feature_id)
     feature = _incoming_feature(request, layer, await json_body(request), feature_id)
     if_match = expected_version(store, layer, feature_id, versions)
     change = new_change_id()
@@ -302,7 +313,7 @@ async def update_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Change part of a feature with a JSON Merge Patch (RFC 7396); null removes a property."""
-    versions = _guarded_write(request, settings, store, layer)
+    versions = _guarded_write(request, settings, store, layer, feature_id)
     patch = await json_body(request)
     if not isinstance(patch, dict):
         raise bad_request('a merge patch is a JSON object, e.g. {"properties": {"status": "completed"}}')
@@ -331,7 +342,7 @@ async def delete_item(
     layer: str, feature_id: str, request: Request, store: StoreDep, settings: SettingsDep, who: PlannerDep
 ) -> Response:
     """Delete a feature (recorded in the change log, so it can be restored)."""
-    versions = _guarded_write(request, settings, store, layer)
+    versions = _guarded_write(request, settings, store, layer, feature_id)
     if_match = expected_version(store, layer, feature_id, versions)
     change = new_change_id()
     await _run(store.delete, layer, feature_id, if_match=if_match, actor=who.name, change=change)

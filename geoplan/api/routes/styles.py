@@ -26,6 +26,9 @@ def styles(layer: str, request: Request, store: StoreDep, settings: SettingsDep,
     reject_unknown(request.query_params, ("f", "lang"))
     spec = store.spec(layer)
     lang = lang_of(request, settings)
+    fmt = request.query_params.get("f", "json")
+    if fmt != "json":
+        raise ApiProblem(400, "Bad request", f"the style list comes as f=json, not {fmt!r}")
     url = f"{base_url(request)}/collections/{layer}/styles/{STYLE}"
     doc = {
         "styles": [
