@@ -44,6 +44,28 @@ def test_ids_inside_the_rule_can_be_read_edited_and_deleted(client: TestClient) 
     assert client.delete(f"/collections/facilities/items/{fid}", headers=PLANNER).status_code == 204
 
 
+def test_an_empty_id_is_refused_over_the_api(client: TestClient, grid_dir: Path) -> None:
+    """Only null asks the server for an id; "" broke the declared rule yet got 201 (schemathesis, negative mode)."""
+    before = layer_bytes(grid_dir)
+    for blank in ("", "  "):
+        r = client.post("/collections/facilities/items", json=facility(id=blank), headers=PLANNER)
+        assert r.status_code == 422 and "128" in r.json()["detail"], blank
+    assert layer_bytes(grid_dir) == before
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_path_id_outside_the_rule_is_404_before_if_match_is_weighed(client: TestClient, method: str) -> None:
+    """No feature can have such an id: 404, not the 412 a weak If-Match used to get first."""
+    bodies = {"put": {"json": facility()}, "patch": {"json": {"properties": {"name": "x"}}}, "delete": {}}
+    r = client.request(
+        method.upper(),
+        "/collections/facilities/items/%F2%92%84%AF",
+        headers={**PLANNER, "If-Match": 'W/"25"'},
+        **bodies[method],
+    )
+    assert r.status_code == 404, r.text
+
+
 def test_null_id_is_assigned_and_a_number_is_refused(client: TestClient) -> None:
     r = client.post("/collections/facilities/items", json=facility(id=None), headers=PLANNER)
     assert r.status_code == 201 and r.json()["id"].startswith("facility-")

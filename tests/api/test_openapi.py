@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
-from schemathesis.generation.modes import GenerationMode
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from schemathesis.generation.modes import GenerationMode
 
 from geoplan.api import create_app
 from geoplan.api.items_query import DEFAULT_LIMIT, MAX_LIMIT

@@ -67,6 +67,9 @@ def test_gaps_lists_only_unmet_indicators_of_the_theme(demo_client: TestClient, 
     gaps = [g["gap"] for g in body["gaps"]]
     assert gaps == sorted(gaps, reverse=True)
     assert demo_client.get("/gaps", params={"theme": "weather"}).status_code == 400
+    # A catalogue theme without indicators is a theme /api offers: no gaps, not a 400.
+    admin = demo_client.get("/gaps", params={"theme": "admin"})
+    assert admin.status_code == 200 and admin.json()["count"] == 0
     assert demo_client.get("/gaps", params={"scenario": "dream"}).status_code == 400
 
 

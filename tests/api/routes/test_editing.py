@@ -129,3 +129,23 @@ def test_checks_warn_about_siting_with_hand_worked_distances(client: TestClient)
 def test_checks_refuse_a_body_without_geometry(client: TestClient) -> None:
     assert client.post("/collections/facilities/checks", json={"type": "Feature"}).status_code == 400
     assert client.post("/collections/nolayer/checks", json={"type": "Feature"}).status_code == 404
+    r = client.post("/collections/facilities/checks", json={})
+    assert r.status_code == 400 and "geometry" in r.json()["detail"] and "attribute" not in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("layer", "geometry", "words"),
+    [
+        ("roads", {"type": "Point", "coordinates": [111.0, 30.0]}, "LineString"),  # not a road's geometry
+        ("roads", {"type": "LineString", "coordinates": [[111.0, 30.0]]}, "geometry"),  # one position
+        ("facilities", {"type": "Point", "coordinates": []}, "geometry"),
+        ("facilities", {"type": "Point", "coordinates": [1.0, 2.0, 3.0, 4.0]}, "geometry"),
+        # Was a 500: the distance to the nearest road came out infinite and could not be rounded.
+        ("facilities", {"type": "Point", "coordinates": [-2.4e-55, -6.7e16]}, "geometry"),
+    ],
+)
+def test_checks_apply_the_geometry_rules_of_a_save(client: TestClient, layer: str, geometry: dict, words: str) -> None:
+    """The document declares the layer's geometries for /checks; the server holds them to the store's rules."""
+    r = client.post(f"/collections/{layer}/checks", json={"type": "Feature", "geometry": geometry})
+    assert r.status_code == 422, r.text
+    assert words in r.text

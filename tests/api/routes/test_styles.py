@@ -24,3 +24,6 @@ def test_unknown_styles_layers_and_formats_are_refused(client: TestClient) -> No
     assert client.get("/collections/nope/styles").status_code == 404
     assert client.get("/collections/roads/styles/default", params={"f": "sld"}).status_code == 400
     assert client.get("/collections/roads/styles", params={"bogus": "1"}).status_code == 400
+    # /api offers the list as f=json only; any other f was answered 200 (schemathesis, negative mode).
+    assert client.get("/collections/roads/styles", params={"f": "AAA"}).status_code == 400
+    assert client.get("/collections/roads/styles", params={"f": "json"}).status_code == 200
