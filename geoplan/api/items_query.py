@@ -22,6 +22,7 @@ from geoplan.api.crs import CRS84, bbox_to_crs84, parse_crs
 from geoplan.api.problems import bad_request
 from geoplan.api.readmodel import LayerIndex
 from geoplan.layers import FieldSpec, LayerSpec
+from geoplan.layers.limits import python_pattern
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -146,13 +147,6 @@ def parse_datetime(value: str) -> tuple[int | None, int | None]:
 _INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
 
-def _pattern(pattern: str) -> re.Pattern[str]:
-    """A catalogue pattern read as JSON Schema reads it (ECMA: ``$`` is the very end, not before a last newline)."""
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
-    return re.compile(pattern)
-
-
 def _typed(spec_field: FieldSpec, value: str, catalogue_enum: tuple[str, ...] | None) -> Any:
     """A ``?name=value`` filter value checked against the same field schema /api declares for it."""
     name = spec_field.name
@@ -180,7 +174,7 @@ def _typed(spec_field: FieldSpec, value: str, catalogue_enum: tuple[str, ...] | 
         return typed
     if spec_field.max_length is not None and len(value) > spec_field.max_length:
         raise bad_request(f"{name} must be at most {spec_field.max_length} characters")
-    if spec_field.pattern is not None and _pattern(spec_field.pattern).search(value) is None:
+    if spec_field.pattern is not None and re.search(python_pattern(spec_field.pattern), value) is None:
         raise bad_request(f"{name} must match {spec_field.pattern}, not {value[:40]!r}")
     if catalogue_enum is not None and value not in catalogue_enum:
         raise bad_request(f"{name} must be one of {', '.join(catalogue_enum)}, not {value!r}")

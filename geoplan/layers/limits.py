@@ -41,3 +41,26 @@ def valid_id(fid: Any) -> bool:
     if isinstance(fid, bool) or not isinstance(fid, (str, int)):
         return False
     return _ID.fullmatch(str(fid)) is not None
+
+
+def python_pattern(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) ``pattern`` as Python must run it to accept the same strings.
+
+    In ECMA-262 ``$`` is the very end of the string; in Python it also matches before a final newline, so
+    ``^[0-9]{12}$`` would let ``"420000000001\\n"`` through as a village code.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + r"\Z"
+    return pattern
+
+
+def python_patterns(schema: Any) -> Any:
+    """A copy of a JSON Schema with every ``pattern`` made :func:`python_pattern` (for the jsonschema package)."""
+    if isinstance(schema, dict):
+        return {
+            k: python_pattern(v) if k == "pattern" and isinstance(v, str) else python_patterns(v)
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [python_patterns(v) for v in schema]
+    return schema

@@ -127,7 +127,7 @@ def check_codes(codes: Any) -> tuple[str, ...]:
     if len(codes) > MAX_CODES:
         raise SurveyError(f"at most {MAX_CODES} village codes", f"行政村代码最多 {MAX_CODES} 个")
     for code in codes:
-        if not isinstance(code, str) or not _CODE.match(code):
+        if not isinstance(code, str) or not _CODE.fullmatch(code):
             shown = repr(code)[:40]
             raise SurveyError(
                 f"village code {shown} is not a 12-digit division code", f"行政村代码 {shown} 不是12位区划代码"

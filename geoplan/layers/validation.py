@@ -29,6 +29,7 @@ from geoplan.layers.limits import (  # noqa: E402  (re-exported: the rules live 
     DEFAULT_MAX_VERTICES,
     MAX_COORDINATE_DEPTH,
     MAX_SAFE_NUMBER,
+    python_patterns,
     valid_id,
 )
 
@@ -60,7 +61,8 @@ def _validator(catalogue: Catalogue, layer: str) -> Draft202012Validator:
     def build() -> Draft202012Validator:
         schema = catalogue.json_schema(layer)
         Draft202012Validator.check_schema(schema)
-        return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        # jsonschema runs patterns with Python's re.search, where $ also matches before a last newline.
+        return Draft202012Validator(python_patterns(schema), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     return catalogue.memo(("validator", layer), build)
 

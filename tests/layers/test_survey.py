@@ -83,6 +83,7 @@ def test_residential_flag_and_area_round_trip(two_villages: LayerStore):
         {"scope": "all", "residential": "yes"},
         {"scope": "all", "extra": 1},
         ["all"],
+        {"scope": "villages", "villages": [W + "\n"]},  # $ in Python also matches before a last newline
     ],
 )
 def test_malformed_declarations_are_refused_in_both_languages(bad):

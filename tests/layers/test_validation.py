@@ -106,3 +106,12 @@ def test_boolean_coordinates_are_not_numbers(catalogue):
 def test_control_characters_in_text_are_refused(catalogue):
     [problem] = problems_for(catalogue, "roads", road(name="村\x01道") | {"id": "r"})
     assert problem.field == "name" and "control characters" in problem.message
+
+
+def test_patterns_end_where_json_schema_says(catalogue):
+    """Python's $ also matches before a final newline; the catalogue's patterns are JSON Schema (ECMA), where it
+    does not: a village code with a trailing newline used to pass and then join to nothing."""
+    assert problems_for(catalogue, "roads", road(village_code="420000000001") | {"id": "r"}) == []
+    for code in ("420000000001\n", "420000000001\n\n", "\n420000000001"):
+        [problem] = problems_for(catalogue, "roads", road(village_code=code) | {"id": "r"})
+        assert problem.field == "village_code", code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,6 +24,7 @@ router = APIRouter(tags=["plan"])
 PARAMS = ("budget", "year", "theme", "distance", "only_candidates", "lang")
 #: The largest budget taken (万元): far above any township's year, small enough to stay a plain number.
 MAX_BUDGET = 10_000_000
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def _options(request: Request, catalogue: Catalogue) -> dict[str, Any]:
@@ -31,16 +33,16 @@ def _options(request: Request, catalogue: Catalogue) -> dict[str, Any]:
     raw = single(q, "budget")
     if raw is None:
         raise bad_request("budget (万元) is required")
-    try:
-        budget = float(raw)
-    except ValueError:
-        raise bad_request(f"budget must be a number of 万元, not {raw[:40]!r}") from None
+    # float() and int() also take "1_0", surrounding blanks and non-ASCII digits ("²" even fails later, a 500).
+    if _NUMBER.fullmatch(raw) is None:
+        raise bad_request(f"budget must be a number of 万元, not {raw[:40]!r}")
+    budget = float(raw)
     if not (math.isfinite(budget) and 0 <= budget <= MAX_BUDGET):
         raise bad_request(f"budget must be between 0 and {MAX_BUDGET} 万元")
     year_raw = single(q, "year")
     year = None
     if year_raw is not None:
-        if not year_raw.isdigit() or not 1949 <= int(year_raw) <= 2100:
+        if not (year_raw.isascii() and year_raw.isdigit()) or not 1949 <= int(year_raw) <= 2100:
             raise bad_request("year must be a year between 1949 and 2100")
         year = int(year_raw)
     themes = q.getlist("theme")

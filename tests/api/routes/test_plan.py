@@ -24,7 +24,10 @@ def test_propose_and_its_document(client: TestClient) -> None:
 
 def test_bad_parameters_are_400(client: TestClient) -> None:
     bad = ({}, {"budget": "lots"}, {"budget": -1}, {"budget": "nan"}, {"budget": 5, "year": 1800},
-           {"budget": 5, "theme": "moon"}, {"budget": 5, "distance": "crow"}, {"budget": 5, "x": 1})  # fmt: skip
+           {"budget": 5, "theme": "moon"}, {"budget": 5, "distance": "crow"}, {"budget": 5, "x": 1},
+           # Not numbers by /api's rule; "²" was a 500 and Arabic-Indic digits were read as a year.
+           {"budget": 5, "year": "²"}, {"budget": 5, "year": "١٩٩٠"}, {"budget": "1_0"}, {"budget": " 5"},
+           {"budget": "٥"})  # fmt: skip
     for params in bad:
         r = client.get("/plan", params=params)
         assert r.status_code == 400, params
