@@ -203,7 +203,9 @@ def test_empty_crs_is_400(client: TestClient) -> None:
             assert client.get(url, params={name: ""}).status_code == 400, (url, name)
 
 
-def _asgi_post(app, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[int, bool]:
+def _asgi_post(
+    app, path: str, headers: list[tuple[bytes, bytes]], body: bytes, method: str = "POST"
+) -> tuple[int, bool]:
     """Call the app directly; report the status and whether it ever asked for the body."""
     read = False
     sent: list[dict] = []
@@ -218,7 +220,7 @@ def _asgi_post(app, path: str, headers: list[tuple[bytes, bytes]], body: bytes) 
 
     scope = {
         "type": "http",
-        "method": "POST",
+        "method": method,
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
@@ -242,6 +244,29 @@ def test_import_checks_the_token_before_reading_the_upload(grid_settings: Settin
     assert _asgi_post(app, "/collections/roads/import", headers, body) == (401, False)
     bad = headers + [(b"authorization", b"Bearer wrong")]
     assert _asgi_post(app, "/collections/roads/import", bad, body) == (401, False)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/collections/roads/items"),
+        ("PUT", "/collections/roads/items/road-1"),
+        ("PATCH", "/collections/roads/items/road-1"),
+        ("PUT", "/collections/roads/survey"),
+        ("POST", "/plan/accept"),
+        ("POST", "/changes/c-1/undo"),
+        ("POST", "/collections/roads/checks"),
+    ],
+)
+def test_every_write_checks_the_token_before_reading_the_body(grid_settings: Settings, method: str, path: str) -> None:
+    """A wrong token is a 401 before any body is read, on every endpoint that takes one (those added since too)."""
+    app = create_app(grid_settings)
+    body = b'{"type": "Feature"}'
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    assert _asgi_post(app, path, headers + [(b"authorization", b"Bearer wrong")], body, method) == (401, False)
+    if path.endswith("/checks"):
+        return  # a reader's endpoint: no token is fine
+    assert _asgi_post(app, path, headers, body, method) == (401, False)
 
 
 def test_oversized_multipart_is_413(grid_settings: Settings) -> None:
