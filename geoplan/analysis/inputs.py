@@ -25,7 +25,7 @@ from scipy.spatial import cKDTree
 
 from geoplan.analysis.network import RoadGraph, network_nearest
 from geoplan.analysis.projection import crs_for_geometries
-from geoplan.analysis.scenario import in_year, status_of
+from geoplan.analysis.scenario import BASELINE_STATUSES, PLAN_ONLY_STATUSES, in_year, status_of
 from geoplan.analysis.standards import Selector
 from geoplan.errors import GeoplanError
 from geoplan.layers.catalogue import default_catalogue
@@ -94,6 +94,36 @@ class _Targets:
         tree = shapely.STRtree(geoms)
         tree.query(geoms[:1])  # built now, before threads share it
         return _Targets(feats, geoms, cKDTree(vertices), owner, tree)
+
+    def nearest_unique(
+        self, xy: np.ndarray, points: Callable[[], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Like :meth:`nearest`, plus a mask of the points whose nearest distance two or more targets share.
+
+        Where one target alone is nearest, any search that finds the minimum finds it; where several are, which
+        one wins depends on the search, so the caller settles those points the way :meth:`nearest` would.
+        """
+        if self.tree is None or self.owner is None:
+            if len(self.feats) < 2:
+                bound, vertex = self.kd.query(xy, k=1)
+                return bound, vertex, np.zeros(len(xy), dtype=bool)
+            bound, vertex = self.kd.query(xy, k=2)
+            return bound[:, 0], vertex[:, 0], bound[:, 0] == bound[:, 1]
+        bound, vertex = self.kd.query(xy, k=1)
+        points = points()
+        inp, hit = self.tree.query(points, predicate="dwithin", distance=bound * (1 + 1e-9) + 1e-6)
+        d = shapely.distance(points[inp], self.geoms[hit])
+        order = np.lexsort((d, inp))
+        inp, hit, d = inp[order], hit[order], d[order]
+        first = np.r_[True, inp[1:] != inp[:-1]] if len(inp) else np.zeros(0, dtype=bool)
+        dist = bound.copy()
+        which = self.owner[vertex]
+        dist[inp[first]] = d[first]
+        which[inp[first]] = hit[first]
+        ambiguous = np.zeros(len(xy), dtype=bool)
+        second = np.flatnonzero(first[:-1] & ~first[1:]) + 1  # each point's second nearest candidate
+        ambiguous[inp[second[d[second] == d[second - 1]]]] = True
+        return dist, which, ambiguous
 
     def nearest(self, xy: np.ndarray, points: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Distance to the nearest target and its position in ``feats``, for each point (finite coordinates).
@@ -559,25 +589,28 @@ class Prepared:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Distance (m) from each unit to the nearest selected feature with one of ``statuses``, and its index.
 
-        Computed per status and memoised, so the plan scenario reuses the baseline's work.  Units with no such
+        The first status (in ``statuses`` order) holding a nearest feature wins.  Computed per group of statuses
+        (baseline, plan-only) and memoised, so the plan scenario reuses the baseline's work.  Units with no such
         feature get +inf and index -1.
         """
         best = np.full(len(units), np.inf)
         which = np.full(len(units), -1, dtype=np.int64)
-        for status in statuses:
-            d, i = self._distance_one(units_key, units, sel, status, as_of_year)
+        for group in status_groups(statuses):
+            d, i = self._distance_group(units_key, units, sel, group, as_of_year)
             closer = d < best
             best[closer] = d[closer]
             which[closer] = i[closer]
         return best, which
 
-    def _tree(self, sel: Selector, status: str, as_of_year: int | None) -> _Targets | None:
-        """Spatial indexes of the selected features with one status (cached; shared by every unit set)."""
+    def _tree(self, sel: Selector, status: str | tuple[str, ...], as_of_year: int | None) -> _Targets | None:
+        """Spatial indexes of the selected features with one status, or one of a group (cached; shared by every
+        unit set)."""
         key = (sel.model_dump_json(), status, as_of_year)
         if key not in self._trees:
             frame = self.frame(sel.layer)
             geoms = self.projected(sel.layer)
-            keep = self.select(sel) & (self.status(sel.layer) == status) & in_year(frame, as_of_year)
+            group = (status,) if isinstance(status, str) else status
+            keep = self.select(sel) & np.isin(self.status(sel.layer), group) & in_year(frame, as_of_year)
             feats = np.flatnonzero(keep & ~shapely.is_empty(geoms))
             self._trees[key] = _Targets.build(geoms[feats], feats) if len(feats) else None
         return self._trees[key]
@@ -586,15 +619,15 @@ class Prepared:
         """Compute the distances ``jobs`` will ask for, several nearest-feature queries at a time.
 
         scipy and GEOS release the GIL while they search, so the queries of one scenario (one per target and
-        status) share the machine's cores; results land in the memo :meth:`distance` reads.
+        status group) share the machine's cores; results land in the memo :meth:`distance` reads.
         """
-        todo: dict[tuple, tuple[Units, Selector, str, int | None]] = {}
+        todo: dict[tuple, tuple[Units, Selector, tuple[str, ...], int | None]] = {}
         for units_key, units, sel, statuses, year in jobs:
-            for status in statuses:
-                key = (units_key, sel.model_dump_json(), status, year)
-                targets = self._tree(sel, status, year)
+            for group in status_groups(statuses):
+                key = (units_key, sel.model_dump_json(), group, year)
+                targets = self._tree(sel, group, year)
                 if key not in self._memo and len(units) and targets is not None:
-                    todo[key] = (units, sel, status, year)
+                    todo[key] = (units, sel, group, year)
                     if targets.tree is not None:
                         units.points  # noqa: B018 (made once here, not by two threads at once)
         workers = min(len(todo), os.cpu_count() or 1, _MAX_WORKERS)
@@ -606,24 +639,44 @@ class Prepared:
                 self._memo[key] = result
 
     def _nearest(
-        self, units: Units, sel: Selector, status: str, as_of_year: int | None
+        self, units: Units, sel: Selector, group: tuple[str, ...], as_of_year: int | None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest feature with a status of ``group`` (the first status wins between equally near features).
+
+        One search over the whole group; the few units whose nearest distance several features share are
+        settled status by status, as a search per status would (so the answer does not depend on grouping).
+        """
         dist = np.full(len(units), np.inf)
         idx = np.full(len(units), -1, dtype=np.int32)
-        targets = self._tree(sel, status, as_of_year)
-        if targets is not None and len(units):
-            inp = np.flatnonzero(np.isfinite(units.xy).all(axis=1))
-            d, hit = targets.nearest(units.xy[inp], lambda: units.points[inp])
-            dist[inp] = d
-            idx[inp] = targets.feats[hit]
+        targets = self._tree(sel, group, as_of_year)
+        if targets is None or not len(units):
+            return dist, idx
+        inp = np.flatnonzero(np.isfinite(units.xy).all(axis=1))
+        d, hit, ambiguous = targets.nearest_unique(units.xy[inp], lambda: units.points[inp])
+        dist[inp] = d
+        idx[inp] = targets.feats[hit]
+        tied = inp[ambiguous]
+        if len(tied):
+            best = np.full(len(tied), np.inf)
+            which = np.full(len(tied), -1, dtype=np.int32)
+            for status in group:
+                one = self._tree(sel, status, as_of_year)
+                if one is None:
+                    continue
+                d_s, hit_s = one.nearest(units.xy[tied], lambda: units.points[tied])
+                closer = d_s < best
+                best[closer] = d_s[closer]
+                which[closer] = one.feats[hit_s[closer]]
+            dist[tied] = best
+            idx[tied] = which
         return dist, idx
 
-    def _distance_one(
-        self, units_key: str, units: Units, sel: Selector, status: str, as_of_year: int | None
+    def _distance_group(
+        self, units_key: str, units: Units, sel: Selector, group: tuple[str, ...], as_of_year: int | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        key = (units_key, sel.model_dump_json(), status, as_of_year)
+        key = (units_key, sel.model_dump_json(), group, as_of_year)
         if key not in self._memo:
-            self._memo[key] = self._nearest(units, sel, status, as_of_year)
+            self._memo[key] = self._nearest(units, sel, group, as_of_year)
         return self._memo[key]
 
     # ------------------------------------------------------------------ network distances
@@ -665,3 +718,18 @@ class Prepared:
                 d, i = network_nearest(graph, units.xy, targets_xy=xy)
                 self._memo[key] = (d, np.where(i >= 0, feats[np.maximum(i, 0)] if len(feats) else -1, -1))
         return self._memo[key]
+
+def status_groups(statuses: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """``statuses`` cut into the groups searched together: the baseline's and the plan-only statuses (in order);
+    any other status alone."""
+    out: list[tuple[str, ...]] = []
+    rest = tuple(statuses)
+    while rest:
+        for group in (BASELINE_STATUSES, PLAN_ONLY_STATUSES):
+            if rest[: len(group)] == group:
+                break
+        else:
+            group = rest[:1]
+        out.append(group)
+        rest = rest[len(group) :]
+    return out
