@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
 from geoplan.analysis.network import RoadGraph, network_nearest
@@ -262,6 +262,20 @@ class Prepared:
     def project(self, geoms: np.ndarray) -> np.ndarray:
         return np.asarray(gpd.GeoSeries(geoms, crs=WGS84).to_crs(self.crs).to_numpy())
 
+    def project_xy(self, points: np.ndarray) -> np.ndarray:
+        """(n, 2) projected coordinates of lon/lat points (NaN for empty ones), without making point objects.
+
+        The same transformation :meth:`project` applies (``always_xy``), on the coordinates alone: at county
+        scale that saves building (and freeing) a projected point object per household.
+        """
+        xy = _xy(points)
+        if len(xy) == 0:
+            return xy
+        x, y = Transformer.from_crs(CRS(WGS84), self.crs, always_xy=True).transform(xy[:, 0], xy[:, 1])
+        out = np.column_stack([x, y]).astype(float)
+        out[~np.isfinite(xy).all(axis=1)] = np.nan
+        return out
+
     def projected(self, layer: str) -> np.ndarray:
         """The layer's geometries in the local metric CRS (cached)."""
         if layer not in self._projected:
@@ -314,10 +328,10 @@ class Prepared:
 
     # ------------------------------------------------------------------ units
     def _units(
-        self, layer: str, keep: np.ndarray, codes: np.ndarray, households: np.ndarray, points: np.ndarray,
+        self, layer: str, keep: np.ndarray, codes: np.ndarray, households: np.ndarray, xy: np.ndarray,
         points_wgs84: np.ndarray,
     ) -> Units:  # fmt: skip
-        """Units made of the kept features of one layer."""
+        """Units made of the kept features of one layer (``xy``: their projected coordinates)."""
         frame = self.frame(layer)
         return Units(
             unit_id=_text(frame["id"], len(frame))[keep],
@@ -325,7 +339,7 @@ class Prepared:
             village_code=codes[keep],
             name=_text(frame.get("name"), len(frame))[keep],
             households=np.asarray(households, dtype=float)[keep],
-            xy=_xy(points),
+            xy=xy,
             points_wgs84=points_wgs84,
             uid=self.id_codes(layer)[keep],
             nid=self.name_codes(layer)[keep],
@@ -463,12 +477,12 @@ class Prepared:
             if not keep.any():
                 continue
             pts = _anchor_points(frame.geometry.to_numpy()[keep])
-            parts.append(self._units(layer, keep, codes, weight, self.project(pts), pts))
+            parts.append(self._units(layer, keep, codes, weight, self.project_xy(pts), pts))
         self.tap_attribute = self._tap_attribute(s, s_keep, b, b_keep)
         if not parts:
             none = np.zeros(len(s), dtype=bool)
             return self._units(
-                "settlements", none, s_codes, s_hh, np.array([], dtype=object), np.array([], dtype=object)
+                "settlements", none, s_codes, s_hh, np.zeros((0, 2)), np.array([], dtype=object)
             )
         units = Units.concat(parts)
         total = np.bincount(units.village, weights=units.households, minlength=m)
@@ -508,7 +522,7 @@ class Prepared:
         hh = np.nan_to_num(_numbers(s.get("households"), len(s)))
         keep = pd.notna(codes) & (hh >= min_households) & (hh > 0) & s.geometry.notna().to_numpy()
         pts = s.geometry.to_numpy()[keep]
-        return self._units("settlements", keep, codes, hh, self.projected("settlements")[keep], pts)
+        return self._units("settlements", keep, codes, hh, _xy(self.projected("settlements")[keep]), pts)
 
     def feature_units(self, layer: str, keep: np.ndarray, weight: np.ndarray | None = None) -> Units:
         """Features of a layer as units (nodes, houses, reservoirs), one each unless weighted."""
@@ -516,8 +530,8 @@ class Prepared:
         codes = self.village_of(layer)
         keep = keep & pd.notna(codes)
         w = np.ones(len(frame)) if weight is None else weight
-        points = _anchor_points(self.projected(layer)[keep])
-        return self._units(layer, keep, codes, w, points, _anchor_points(frame.geometry.to_numpy()[keep]))
+        xy = _xy(_anchor_points(self.projected(layer)[keep]))
+        return self._units(layer, keep, codes, w, xy, _anchor_points(frame.geometry.to_numpy()[keep]))
 
     def _village_totals(self) -> tuple[np.ndarray, np.ndarray]:
         """Households and population per village: the village's own figures, else the sum over its units."""
@@ -576,7 +590,7 @@ class Prepared:
             village_code=self.village_codes.copy(),
             name=names,
             households=np.nan_to_num(self.village_households),
-            xy=_xy(self.project(pts)),
+            xy=self.project_xy(pts),
             points_wgs84=pts,
             uid=self.id_codes("centres"),
             nid=self.names.get_indexer(names).astype(np.int32),

@@ -55,9 +55,14 @@ def load(cache_dir: Path, layer: str, version: str) -> gpd.GeoDataFrame | None:
     if not path.exists():
         return None
     import geopandas as gpd  # heavy: imported by the reads that need frames, not by the CLI's start-up
+    import pyarrow as pa
     import pyarrow.parquet as pq
     import shapely
 
+    # Arrow's own allocator keeps what a read used for decoding (about 3x the table at county scale) for
+    # itself; from the C allocator the same memory serves the frames and the analysis that follow.
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
     try:
         table = pq.read_table(path)
         geometry = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
