@@ -36,6 +36,8 @@ WGS84 = "EPSG:4326"
 _DENSIFY_M = 100.0
 #: Nearest-feature queries run at once (each holds its own result arrays, so more threads cost memory too).
 _MAX_WORKERS = 4
+#: Units searched at once against lines and areas (their point objects exist only for that slice).
+_SLICE = 65_536
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,13 @@ class _Targets:
         tree.query(geoms[:1])  # built now, before threads share it
         return _Targets(feats, geoms, cKDTree(vertices), owner, tree)
 
-    def nearest_unique(
-        self, xy: np.ndarray, points: Callable[[], np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def nearest_unique(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Like :meth:`nearest`, plus a mask of the points whose nearest distance two or more targets share.
 
         Where one target alone is nearest, any search that finds the minimum finds it; where several are, which
         one wins depends on the search, so the caller settles those points the way :meth:`nearest` would.
+        Point objects are made a slice at a time and dropped (a county's households would otherwise be kept as
+        300,000 of them for the whole analysis).
         """
         if self.tree is None or self.owner is None:
             if len(self.feats) < 2:
@@ -110,19 +112,22 @@ class _Targets:
             bound, vertex = self.kd.query(xy, k=2)
             return bound[:, 0], vertex[:, 0], bound[:, 0] == bound[:, 1]
         bound, vertex = self.kd.query(xy, k=1)
-        points = points()
-        inp, hit = self.tree.query(points, predicate="dwithin", distance=bound * (1 + 1e-9) + 1e-6)
-        d = shapely.distance(points[inp], self.geoms[hit])
-        order = np.lexsort((d, inp))
-        inp, hit, d = inp[order], hit[order], d[order]
-        first = np.r_[True, inp[1:] != inp[:-1]] if len(inp) else np.zeros(0, dtype=bool)
         dist = bound.copy()
         which = self.owner[vertex]
-        dist[inp[first]] = d[first]
-        which[inp[first]] = hit[first]
         ambiguous = np.zeros(len(xy), dtype=bool)
-        second = np.flatnonzero(first[:-1] & ~first[1:]) + 1  # each point's second nearest candidate
-        ambiguous[inp[second[d[second] == d[second - 1]]]] = True
+        for lo in range(0, len(xy), _SLICE):
+            sl = slice(lo, lo + _SLICE)
+            points = shapely.points(xy[sl])
+            inp, hit = self.tree.query(points, predicate="dwithin", distance=bound[sl] * (1 + 1e-9) + 1e-6)
+            d = shapely.distance(points[inp], self.geoms[hit])
+            del points
+            order = np.lexsort((d, inp))
+            inp, hit, d = inp[order] + lo, hit[order], d[order]
+            first = np.r_[True, inp[1:] != inp[:-1]] if len(inp) else np.zeros(0, dtype=bool)
+            dist[inp[first]] = d[first]
+            which[inp[first]] = hit[first]
+            second = np.flatnonzero(first[:-1] & ~first[1:]) + 1  # each point's second nearest candidate
+            ambiguous[inp[second[d[second] == d[second - 1]]]] = True
         return dist, which, ambiguous
 
     def nearest(self, xy: np.ndarray, points: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -177,6 +182,14 @@ def _anchor_points(geoms: np.ndarray) -> np.ndarray:
     if not_point.any():
         out[not_point] = shapely.point_on_surface(geoms[not_point])
     return out
+
+
+def _lookup(texts: pd.Index, codes: np.ndarray) -> np.ndarray:
+    """The texts of int codes (None for -1), as an object array sharing the registry's string objects."""
+    values = np.asarray(texts, dtype=object)
+    if len(values) == 0:
+        return np.full(len(codes), None, dtype=object)
+    return np.where(codes >= 0, values[np.maximum(codes, 0)], None).astype(object)
 
 
 def _registry(arrays: list[np.ndarray]) -> tuple[list[np.ndarray], pd.Index]:
@@ -308,7 +321,8 @@ class Prepared:
             codes = given.copy()
             if (~known).any():
                 codes[~known] = self.locate(frame.geometry.to_numpy()[~known])
-            self._village_of[layer] = codes
+            # one string object per village, not one per feature (300,000 footprints)
+            self._village_of[layer] = _lookup(self.codes, self.village_index(codes))
         return self._village_of[layer]
 
     def select(self, sel: Selector) -> np.ndarray:
@@ -332,17 +346,17 @@ class Prepared:
         points_wgs84: np.ndarray,
     ) -> Units:  # fmt: skip
         """Units made of the kept features of one layer (``xy``: their projected coordinates)."""
-        frame = self.frame(layer)
+        uid, nid = self.id_codes(layer)[keep], self.name_codes(layer)[keep]
         return Units(
-            unit_id=_text(frame["id"], len(frame))[keep],
-            layer=np.full(int(keep.sum()), layer, dtype=object),
+            unit_id=_lookup(self.ids, uid),  # the registry's strings, not a new one per unit
+            layer=np.full(len(uid), layer, dtype=object),
             village_code=codes[keep],
-            name=_text(frame.get("name"), len(frame))[keep],
+            name=_lookup(self.names, nid),
             households=np.asarray(households, dtype=float)[keep],
             xy=xy,
             points_wgs84=points_wgs84,
-            uid=self.id_codes(layer)[keep],
-            nid=self.name_codes(layer)[keep],
+            uid=uid,
+            nid=nid,
             village=self.village_index(codes[keep]),
         )
 
@@ -616,18 +630,21 @@ class Prepared:
             which[closer] = i[closer]
         return best, which
 
-    def _tree(self, sel: Selector, status: str | tuple[str, ...], as_of_year: int | None) -> _Targets | None:
-        """Spatial indexes of the selected features with one status, or one of a group (cached; shared by every
-        unit set)."""
-        key = (sel.model_dump_json(), status, as_of_year)
+    def _tree(self, sel: Selector, group: tuple[str, ...], as_of_year: int | None) -> _Targets | None:
+        """Spatial indexes of the selected features with a status of ``group`` (cached; shared by every unit
+        set)."""
+        key = (sel.model_dump_json(), group, as_of_year)
         if key not in self._trees:
-            frame = self.frame(sel.layer)
-            geoms = self.projected(sel.layer)
-            group = (status,) if isinstance(status, str) else status
-            keep = self.select(sel) & np.isin(self.status(sel.layer), group) & in_year(frame, as_of_year)
-            feats = np.flatnonzero(keep & ~shapely.is_empty(geoms))
-            self._trees[key] = _Targets.build(geoms[feats], feats) if len(feats) else None
+            self._trees[key] = self._targets(sel, group, as_of_year)
         return self._trees[key]
+
+    def _targets(self, sel: Selector, group: tuple[str, ...], as_of_year: int | None) -> _Targets | None:
+        """Spatial indexes of the selected features with a status of ``group`` (None without any)."""
+        frame = self.frame(sel.layer)
+        geoms = self.projected(sel.layer)
+        keep = self.select(sel) & np.isin(self.status(sel.layer), group) & in_year(frame, as_of_year)
+        feats = np.flatnonzero(keep & ~shapely.is_empty(geoms))
+        return _Targets.build(geoms[feats], feats) if len(feats) else None
 
     def prefetch(self, jobs: list[tuple[str, Units, Selector, tuple[str, ...], int | None]]) -> None:
         """Compute the distances ``jobs`` will ask for, several nearest-feature queries at a time.
@@ -642,8 +659,6 @@ class Prepared:
                 targets = self._tree(sel, group, year)
                 if key not in self._memo and len(units) and targets is not None:
                     todo[key] = (units, sel, group, year)
-                    if targets.tree is not None:
-                        units.points  # noqa: B018 (made once here, not by two threads at once)
         workers = min(len(todo), os.cpu_count() or 1, _MAX_WORKERS)
         if workers <= 1:
             return  # computed on demand
@@ -666,18 +681,19 @@ class Prepared:
         if targets is None or not len(units):
             return dist, idx
         inp = np.flatnonzero(np.isfinite(units.xy).all(axis=1))
-        d, hit, ambiguous = targets.nearest_unique(units.xy[inp], lambda: units.points[inp])
+        d, hit, ambiguous = targets.nearest_unique(units.xy[inp])
         dist[inp] = d
         idx[inp] = targets.feats[hit]
         tied = inp[ambiguous]
         if len(tied):
             best = np.full(len(tied), np.inf)
             which = np.full(len(tied), -1, dtype=np.int32)
+            xy = units.xy[tied]
             for status in group:
-                one = self._tree(sel, status, as_of_year)
+                one = self._targets(sel, (status,), as_of_year)  # not kept: a few units use it
                 if one is None:
                     continue
-                d_s, hit_s = one.nearest(units.xy[tied], lambda: units.points[tied])
+                d_s, hit_s = one.nearest(xy, lambda: shapely.points(xy))
                 closer = d_s < best
                 best[closer] = d_s[closer]
                 which[closer] = one.feats[hit_s[closer]]

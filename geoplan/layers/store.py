@@ -37,7 +37,6 @@ from geoplan.errors import (
     VersionNotFound,
 )
 from geoplan.layers import columnar
-from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeLog, ChangeRecord
 from geoplan.layers.files import (
     append_encoded,
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from filelock import FileLock
 
     from geoplan.layers.backup import BackupSummary
+    from geoplan.layers.catalogue import Catalogue, LayerSpec
     from geoplan.layers.placement import VillageLocator
 
 # geopandas, shapely and jsonschema (frames, placement, validation) and filelock are imported where a read builds a
@@ -200,7 +200,11 @@ class LayerStore:
         max_vertices: int = DEFAULT_MAX_VERTICES,
     ) -> None:
         self.data_dir = Path(data_dir)
-        self.catalogue = catalogue or default_catalogue()
+        if catalogue is None:
+            from geoplan.layers.catalogue import default_catalogue  # pydantic models: not for `geoplan --help`
+
+            catalogue = default_catalogue()
+        self.catalogue = catalogue
         self.lock_timeout = lock_timeout
         self.max_vertices = max_vertices
         self._cache: dict[str, LayerSnapshot] = {}
@@ -307,7 +311,45 @@ class LayerStore:
         return feature
 
     def count(self, layer: str) -> int:
-        return len(self.snapshot(layer).features)
+        """Features in the layer; counted from the file's lines when this version was read before (no parse)."""
+        path = self.path(layer)
+        snap = self._cache.get(layer)
+        if snap is not None and snap.signature == _signature(path):
+            return len(snap.features)
+        n = self._counted_lines(layer, path)
+        return n if n is not None else len(self.snapshot(layer).features)
+
+    def _counted_lines(self, layer: str, path: Path) -> int | None:
+        """The feature count of a file in the store's own layout (one feature per line) whose version the store has
+        already parsed whole (its columnar copy exists, so the file is valid), else None: the caller parses."""
+        try:
+            st = os.stat(path)
+            if not columnar.copy_path(self._meta(*columnar.CACHE_DIR), layer, columnar.file_version(path, st)).exists():
+                return None
+            with path.open("rb") as fh:
+                head = fh.readline()
+                newlines = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+                fh.seek(max(st.st_size - 4, 0))
+                tail = fh.read()
+        except OSError:
+            return None
+        if not (head.startswith(b'{"type":"FeatureCollection"') and head.endswith(b',"features":[\n')):
+            return None
+        # header line, one line per feature, closing line
+        return newlines - 2 if tail.endswith(b"\n]}\n") else None
+
+    def _last_change(self, layer: str) -> str | None:
+        """The layer file's ``last_change`` from its header line (the file is parsed only in another layout)."""
+        path = self.path(layer)
+        snap = self._cache.get(layer)
+        if snap is not None and snap.signature == _signature(path):
+            return snap.last_change
+        try:
+            return read_head(path).get("last_change")
+        except FileNotFoundError:
+            return None
+        except OSError:  # unreadable: the full read says why, as a DataFileError
+            return self.snapshot(layer).last_change
 
     # ---------------------------------------------------------------- writes (public)
     def insert(
@@ -512,8 +554,7 @@ class LayerStore:
         """Committed changes, oldest first, across one or all layers."""
         grouped: dict[str, list[ChangeRecord]] = {}
         for name in [layer] if layer else self.layer_names:
-            snap = self.snapshot(name)
-            for rec in self._log(name).committed(snap.last_change):
+            for rec in self._log(name).committed(self._last_change(name)):
                 grouped.setdefault(rec.change, []).append(rec)
         out = []
         for cid in sorted(grouped):

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("geopandas", "pandas", "fastapi", "folium", "matplotlib", "shapely", "pyogrio", "scipy", "uvicorn")
+HEAVY = (
+    "geopandas", "pandas", "fastapi", "folium", "matplotlib", "shapely", "pyogrio", "scipy", "uvicorn", "pyarrow",
+)  # fmt: skip
 
 PROBE = """
 import contextlib, io, json, sys
@@ -48,6 +50,18 @@ def demo_copy(tmp_path_factory) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def demo_read_before(tmp_path_factory) -> Path:
+    """A demo copy an analysis has read (the store's columnar copies exist): ``layers`` counts without parsing."""
+    from geoplan.layers import LayerStore
+
+    target = tmp_path_factory.mktemp("startup-read") / "demo"
+    shutil.copytree(REPO / "data" / "geojson", target, ignore=shutil.ignore_patterns(".geoplan"))
+    LayerStore(target).frames()
+    assert list((target / ".geoplan" / "cache").glob("*.parquet"))
+    return target
+
+
 def test_importing_the_cli_imports_no_heavy_library():
     assert probe(None) == {"code": 0, "heavy": []}
 
@@ -59,6 +73,23 @@ def test_light_commands_run_without_heavy_libraries(argv, demo_copy):
     result = probe(argv)
     assert result["code"] == (2 if "--bogus" in argv else 0)
     assert result["heavy"] == []
+
+
+@pytest.mark.parametrize("argv", [["layers"], ["changes"]])
+def test_light_commands_on_data_read_before_stay_light(argv, demo_read_before):
+    result = probe([*argv, "--data-dir", str(demo_read_before)])
+    assert result == {"code": 0, "heavy": []}
+
+
+def test_help_does_not_build_the_catalogue():
+    """``--help`` needs neither the store nor the catalogue's pydantic models (a fifth of the start-up)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="120")
+    code = PROBE.replace("json.loads(sys.argv[2])", '["pydantic", "geoplan.layers.catalogue"]')
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(["--help"]), "[]"], capture_output=True, text=True, env=env,
+        timeout=120, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"code": 0, "heavy": []}
 
 
 def test_a_command_that_needs_them_still_gets_them(demo_copy, tmp_path):

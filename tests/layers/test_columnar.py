@@ -83,3 +83,45 @@ def test_an_unwritable_cache_leaves_reads_working(two_villages: LayerStore):
     cache.write_text("not a directory")  # the cache folder cannot be made
     assert list(LayerStore(two_villages.data_dir).frame("roads")["name"]) == ["甲路"]
     assert cache.read_text() == "not a directory"
+
+
+def _fresh(store: LayerStore) -> LayerStore:
+    """Another process's store over the same files: nothing parsed yet."""
+    return LayerStore(store.data_dir)
+
+
+def test_count_of_a_version_read_before_comes_from_the_file_lines_and_matches(two_villages: LayerStore, monkeypatch):
+    for name in ("甲路", "乙路", "丙路"):
+        two_villages.insert("roads", road(name=name))
+    two_villages.frame("roads")  # writes the copy of this version
+    survey, changes = two_villages.snapshot("roads").survey, two_villages.changes("roads")
+    assert len(changes) == 3
+    fresh = _fresh(two_villages)
+    monkeypatch.setattr(LayerStore, "snapshot", lambda *a: (_ for _ in ()).throw(AssertionError("parsed")))
+    assert fresh.count("roads") == 3
+    assert fresh.survey("roads") == survey
+    assert fresh.changes("roads") == changes
+
+
+def test_count_parses_a_version_never_read_or_a_file_in_another_layout(two_villages: LayerStore):
+    two_villages.insert("roads", road(name="甲路"))
+    two_villages.frame("roads")
+    two_villages.insert("roads", road(name="乙路"))  # new version: its copy does not exist yet
+    assert _fresh(two_villages).count("roads") == 2
+    path = two_villages.path("roads")
+    # the same features pretty-printed by another tool (valid GeoJSON, not one feature per line), read once
+    path.write_bytes(orjson.dumps(orjson.loads(path.read_bytes()), option=orjson.OPT_INDENT_2))
+    assert len(_fresh(two_villages).frame("roads")) == 2 and len(_copies(two_villages, "roads")) == 1
+    store = _fresh(two_villages)
+    assert store._counted_lines("roads", path) is None  # a copy of this version exists, but lines are not features
+    assert store.count("roads") == 2
+
+
+def test_an_empty_layer_read_before_counts_zero_without_parsing(two_villages: LayerStore):
+    two_villages.insert("roads", road(name="甲路"))
+    fid = two_villages.features("roads")[0]["id"]
+    two_villages.delete("roads", fid)
+    two_villages.frame("roads")
+    store = _fresh(two_villages)
+    assert store._counted_lines("roads", store.path("roads")) == 0
+    assert store.count("roads") == 0
