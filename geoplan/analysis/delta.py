@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -11,6 +12,11 @@ import pandas as pd
 from geoplan.analysis.result import DELTA_PROJECT_COLUMNS, DELTA_VILLAGE_COLUMNS, AnalysisResult, PlanDelta
 from geoplan.analysis.scenario import PLAN_ONLY_STATUSES, status_of
 from geoplan.layers import Catalogue, default_catalogue
+
+
+def _objects(texts: Any) -> pd.Series:
+    """Texts as an object column (no copy of each row's string into a new string buffer)."""
+    return pd.Series(np.asarray(texts, dtype=object), dtype=object, copy=False)
 
 
 def _codes_in(column: pd.Series, index: pd.Index) -> np.ndarray:
@@ -84,7 +90,9 @@ def compare(
         for col in ("village_code", "indicator", "unit_id", "via_layer", "via_id")
     }
     hh = cov["households"].to_numpy(dtype=float)[rows]
-    new_keys = pd.DataFrame({"village_code": texts["village_code"], "indicator": texts["indicator"], "households": hh})
+    # texts stay references to the categories' strings (pandas would otherwise copy each row's text)
+    new_keys = pd.DataFrame({"village_code": _objects(texts["village_code"]), "indicator": _objects(texts["indicator"]),
+                             "households": hh})  # fmt: skip
     per_village = new_keys.groupby(keys)["households"].sum().rename("newly_covered_households")
     villages = villages.merge(per_village.reset_index(), on=keys, how="left")
     villages["newly_covered_households"] = villages["newly_covered_households"].fillna(0.0)
@@ -92,10 +100,10 @@ def compare(
     ok = pd.notna(texts["via_id"]) & pd.notna(texts["via_layer"])
     via = pd.DataFrame(
         {
-            "via_layer": [str(x) for x in texts["via_layer"][ok]],
-            "via_id": [str(x) for x in texts["via_id"][ok]],
-            "unit_id": texts["unit_id"][ok],
-            "village_code": texts["village_code"][ok],
+            "via_layer": _objects([str(x) for x in texts["via_layer"][ok]]),
+            "via_id": _objects([str(x) for x in texts["via_id"][ok]]),
+            "unit_id": _objects(texts["unit_id"][ok]),
+            "village_code": _objects(texts["village_code"][ok]),
             "households": hh[ok],
         }
     )

@@ -495,9 +495,7 @@ class Prepared:
         self.tap_attribute = self._tap_attribute(s, s_keep, b, b_keep)
         if not parts:
             none = np.zeros(len(s), dtype=bool)
-            return self._units(
-                "settlements", none, s_codes, s_hh, np.zeros((0, 2)), np.array([], dtype=object)
-            )
+            return self._units("settlements", none, s_codes, s_hh, np.zeros((0, 2)), np.array([], dtype=object))
         units = Units.concat(parts)
         total = np.bincount(units.village, weights=units.households, minlength=m)
         with np.errstate(invalid="ignore", divide="ignore"):
