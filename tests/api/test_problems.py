@@ -37,3 +37,19 @@ def test_unknown_routes_and_methods_are_problem_json(client: TestClient) -> None
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     r = client.post("/collections")
     assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("POST", "/collections", "GET"),
+        ("DELETE", "/collections/roads/items", "GET, OPTIONS, POST"),
+        ("POST", "/collections/roads/items/road-1", "DELETE, GET, OPTIONS, PATCH, PUT"),
+        ("DELETE", "/collections/roads/survey", "GET, PUT"),
+    ],
+)
+def test_a_405_lists_every_method_of_the_resource(client: TestClient, method: str, path: str, allow: str) -> None:
+    """RFC 9110 §15.5.6; Starlette named only the first route that matched the path ("GET"), found by
+    schemathesis' allow_header_conformance."""
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
