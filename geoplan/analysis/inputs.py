@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
-from geoplan.analysis.network import RoadGraph, network_nearest
+from geoplan.analysis.network import RoadGraph, network_nearest, snap
 from geoplan.analysis.projection import crs_for_geometries
 from geoplan.analysis.scenario import BASELINE_STATUSES, PLAN_ONLY_STATUSES, in_year, status_of
 from geoplan.analysis.standards import Selector
@@ -735,15 +735,19 @@ class Prepared:
         key = ("network", units_key, sel.model_dump_json(), statuses, as_of_year, mode)
         if key not in self._memo:
             graph, rows = self.road_graph(mode, statuses, as_of_year)
+            snap_key = ("snap", units_key, mode, statuses, as_of_year)
+            if snap_key not in self._memo:
+                self._memo[snap_key] = snap(graph, units.xy)  # type: ignore[assignment]
+            where = self._memo[snap_key]
             frame = self.frame(sel.layer)
             present = self.select(sel) & np.isin(self.status(sel.layer), statuses) & in_year(frame, as_of_year)
             if sel.layer == "roads":
-                d, i = network_nearest(graph, units.xy, target_roads=present[rows])
+                d, i = network_nearest(graph, units.xy, target_roads=present[rows], units_snap=where)  # type: ignore[arg-type]
                 self._memo[key] = (d, np.where(i >= 0, rows[np.maximum(i, 0)], -1))
             else:
                 feats = np.flatnonzero(present & ~shapely.is_empty(self.projected(sel.layer)))
                 xy = _xy(_anchor_points(self.projected(sel.layer)[feats]))
-                d, i = network_nearest(graph, units.xy, targets_xy=xy)
+                d, i = network_nearest(graph, units.xy, targets_xy=xy, units_snap=where)  # type: ignore[arg-type]
                 self._memo[key] = (d, np.where(i >= 0, feats[np.maximum(i, 0)] if len(feats) else -1, -1))
         return self._memo[key]
 

@@ -130,6 +130,7 @@ def network_nearest(
     units_xy: np.ndarray,
     targets_xy: np.ndarray | None = None,
     target_roads: np.ndarray | None = None,
+    units_snap: _Snap | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distance (m) along the roads from each unit to the nearest target, and that target's index.
 
@@ -144,6 +145,8 @@ def network_nearest(
     target_roads
         Boolean per road row given to ``build``: roads that are themselves the target (reached on touching them).
         The returned index is then the road row.
+    units_snap
+        ``snap(graph, units_xy)`` when the caller already has it (one snap serves every target).
 
     Returns
     -------
@@ -155,7 +158,7 @@ def network_nearest(
     which = np.full(n, -1, dtype=np.int64)
     if graph.tree is None or n == 0:
         return dist, which
-    u = snap(graph, units_xy)
+    u = units_snap if units_snap is not None else snap(graph, units_xy)
     nn = graph.n_nodes
     if target_roads is not None:
         on_target = target_roads[graph.seg_road]
