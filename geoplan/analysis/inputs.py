@@ -751,6 +751,7 @@ class Prepared:
                 self._memo[key] = (d, np.where(i >= 0, feats[np.maximum(i, 0)] if len(feats) else -1, -1))
         return self._memo[key]
 
+
 def status_groups(statuses: tuple[str, ...]) -> list[tuple[str, ...]]:
     """``statuses`` cut into the groups searched together: the baseline's and the plan-only statuses (in order);
     any other status alone."""

@@ -153,3 +153,12 @@ def test_network_indicators_credit_what_a_facility_reaches_by_road(empty_store) 
     p = plan(frames, network, 150, themes=["public_service"], generated=False)
     assert p.chosen["feature_id"].tolist() == ["near"]
     assert p.after.indicator_table("clinic")["value"].iloc[0] == pytest.approx(1.0)
+
+
+def test_knapsack_bound_is_an_upper_bound() -> None:
+    from geoplan.analysis.budget import _knapsack_bound, groups_of
+
+    a, w = groups_of(pairs(KNAPSACK), 4)
+    # alone: A 1000, B 800, C 800, D 800 (D = B's households); by ratio A (300), then 200/250 of B → 1000 + 640
+    assert _knapsack_bound(a, w, COSTS, 500) == pytest.approx(1640)
+    assert _knapsack_bound(a, w, COSTS, 500) >= choose(pairs(KNAPSACK), COSTS, 500).value
