@@ -18,13 +18,16 @@ pygeoapi's GeoPackage backend.  pygeoapi lives in its own venv so it cannot dist
 
 The GeoPackage backend needs SQLite's SpatiaLite module (Debian: ``apt-get install libsqlite3-mod-spatialite``).
 
-Writes and memory at county scale (no pygeoapi needed), on the synthetic county of ``synthetic.py``:
+County scale (no pygeoapi needed), on the synthetic county of ``synthetic.py``:
 
-    .venv/bin/python benchmarks/bench_api.py --writes [--villages 3000]
+    .venv/bin/python benchmarks/bench_api.py --writes [--villages 3000] [--baseline /path/to/older/checkout]
 
-serves a copy of the county, requests every layer once (warm-up), then prints the server's resident memory, the
-first request on the footprint layer, and one POST into the 300,000-footprint layer next to the same POST into a
-1,000-footprint layer served beside it (median of a few, each a validated, logged, atomic rewrite of the file).
+serves a fresh copy of the county and prints: the first request on the footprint layer (fresh data: the store
+builds its columnar copy), the server's resident memory once every layer was requested and background indexing
+settled, p50 of ~2 km bbox queries, single items and a first page, the first request after a restart (the copy
+exists), and one POST into the 300,000-footprint layer next to the same POST into a 1,000-footprint layer (median
+of a few, each a validated, logged, atomic rewrite of the file).  With ``--baseline`` the same figures for an
+older checkout (e.g. ``git worktree add /tmp/base main``) are printed beside them, measured in the same run.
 """
 
 from __future__ import annotations
@@ -127,10 +130,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], probe: str, port: int) -> None:
+    def __init__(
+        self, name: str, cmd: list[str], env: dict[str, str], probe: str, port: int, cwd: Path | None = None
+    ) -> None:
         self.name = name
         self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            cmd, env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -372,11 +379,23 @@ def print_table(n: int, rows: list[tuple[str, str, Figures | float]]) -> None:
         print(f"  {req:<40} {b / a:>8.1f}×")
 
 
-def _rss_mib(pid: int) -> float:
+def _status_mib(pid: int, key: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{key}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _settled_rss(pid: int, quiet_s: float = 10.0, limit_s: float = 300.0) -> float:
+    """The server's RSS once it stopped growing for ``quiet_s`` (background indexing finished), in MiB."""
+    deadline = time.monotonic() + limit_s
+    last, since = _status_mib(pid, "VmRSS"), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet_s:
+        time.sleep(1.0)
+        now = _status_mib(pid, "VmRSS")
+        if now > last * 1.005:
+            last, since = now, time.monotonic()
+    return _status_mib(pid, "VmRSS")
 
 
 def _building(i: int, lon: float, lat: float, code: str) -> dict:
@@ -386,64 +405,131 @@ def _building(i: int, lon: float, lat: float, code: str) -> dict:
             "properties": {"village_code": code, "households": 1, "use": "residential"}}  # fmt: skip
 
 
-def run_writes(villages: int, posts: int) -> None:
-    """Memory after warm-up, first footprint request and one POST on a big and a 1,000-feature layer."""
-    import orjson
+def _serve(tree: Path, data_dir: Path, token: str) -> Server:
+    """geoplan's API from the code in ``tree`` (this checkout or an older one) over ``data_dir``."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "geoplan.api.app:create_app_from_env", "--factory"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+    env = {"GEOPLAN_DATA_DIR": str(data_dir), "GEOPLAN_TOKENS": f"planner:bench:{token}", "PYTHONPATH": str(tree)}
+    # `python -m` puts the working directory first on sys.path: it must be the implementation's own tree
+    return Server("geoplan", cmd, env, "/conformance", port, cwd=tree)
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+def _get_s(url: str) -> float:
+    t = time.perf_counter()
+    httpx.get(url, timeout=900).raise_for_status()
+    return time.perf_counter() - t
+
+
+def _p50_ms(urls: list[str]) -> float:
+    with httpx.Client(timeout=600) as http:
+        http.get(urls[0]).raise_for_status()
+        times = []
+        for url in urls:
+            t = time.perf_counter()
+            http.get(url).raise_for_status()
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def county_figures(tree: Path, villages: int, posts: int, requests: int, root: Path) -> dict[str, float]:
+    """One implementation on a fresh copy of the county: start-up, memory, reads and writes."""
+    import orjson
     from synthetic import cached, copy_county
 
-    root = Path(tempfile.mkdtemp(prefix="geoplan-bench-writes-"))
     token = "bench-secret"
+    big = copy_county(cached(villages), root / "big")
+    small = root / "small"
+    small.mkdir()
+    first = []
+    with (big / "buildings.geojson").open("rb") as fh:
+        for line in fh:
+            if line.startswith(b'{"type":"Feature"') and len(first) < 1000:
+                first.append(orjson.loads(line.rstrip(b",\n")))
+    (small / "villages.geojson").write_bytes((big / "villages.geojson").read_bytes())
+    (small / "buildings.geojson").write_bytes(encode_collection("buildings", first, {"last_change": None}))
+    lon, lat = first[0]["geometry"]["coordinates"][0][0]
+    code = first[0]["properties"]["village_code"]
+    out: dict[str, float] = {}
+    server = _serve(tree, big, token)
     try:
-        big = copy_county(cached(villages), root / "big")
-        small = root / "small"
-        small.mkdir()
-        data = orjson.loads((big / "buildings.geojson").read_bytes())
-        first = data["features"][:1000]
-        del data
-        (small / "villages.geojson").write_bytes((big / "villages.geojson").read_bytes())
-        (small / "buildings.geojson").write_bytes(encode_collection("buildings", first, {"last_change": None}))
-        lon, lat = first[0]["geometry"]["coordinates"][0][0]
-        code = first[0]["properties"]["village_code"]
-        n_big = sum(1 for line in (big / "buildings.geojson").open("rb") if line.startswith(b'{"type":"Feature"'))
-        print(f"\n== writes: {villages:,}-village county ({n_big:,} footprints) and a 1,000-footprint layer")
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}
-        results: dict[str, list[float]] = {}
-        for name, data_dir in (("1,000", small), (f"{n_big:,}", big)):
-            port = free_port()
-            cmd = [sys.executable, "-m", "uvicorn", "geoplan.api.app:create_app_from_env", "--factory"]
-            cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
-            env = {"GEOPLAN_DATA_DIR": str(data_dir), "GEOPLAN_TOKENS": f"planner:bench:{token}"}
-            server = Server("geoplan", cmd, env, "/conformance", port)
-            try:
-                t = time.perf_counter()
-                httpx.get(f"{server.url}/collections/buildings/items?limit=1", timeout=900).raise_for_status()
-                first_s = time.perf_counter() - t
-                if data_dir == big:
-                    for layer in sorted(p.stem for p in big.glob("*.geojson")):
-                        httpx.get(f"{server.url}/collections/{layer}/items?limit=10", timeout=900).raise_for_status()
-                    rss = _rss_mib(server.proc.pid)
-                    print(f"first request on the footprint layer: {first_s:.2f} s; "
-                          f"server RSS after every layer was requested: {rss:.0f} MiB")  # fmt: skip
-                times = []
-                for i in range(posts):
-                    body = orjson.dumps(_building(i, lon + 0.0002 * i, lat, code))
-                    t = time.perf_counter()
-                    r = httpx.post(f"{server.url}/collections/buildings/items", content=body, headers=headers,
-                                   timeout=900)  # fmt: skip
-                    times.append(time.perf_counter() - t)
-                    r.raise_for_status()
-                results[name] = times
-            finally:
-                server.stop()
-        print(f"{'layer size':>12} {'POST median ms':>15} {'min ms':>8} {'n':>3}")
-        for name, times in results.items():
-            print(f"{name:>12} {statistics.median(times) * 1000:>15.0f} {min(times) * 1000:>8.0f} {len(times):>3}")
-        small_ms, big_ms = (statistics.median(t) for t in results.values())
-        print(f"POST into the big layer / into the 1,000-feature layer: {big_ms / small_ms:.1f}×")
+        items = f"{server.url}/collections/buildings/items"
+        out["first request, fresh data (s)"] = _get_s(f"{items}?limit=1")
+        for layer in sorted(p.stem for p in big.glob("*.geojson")):
+            _get_s(f"{server.url}/collections/{layer}/items?limit=10")
+        out["RSS after every layer was requested (MiB)"] = _settled_rss(server.proc.pid)
+        minx, miny, maxx, maxy = httpx.get(f"{server.url}/collections/buildings", timeout=60).json()["extent"][
+            "spatial"
+        ]["bbox"][0]
+        rng = random.Random(17)
+        size = 0.02  # about 2 km
+        boxes = []
+        for _ in range(requests):
+            x, y = rng.uniform(minx, maxx - size), rng.uniform(miny, maxy - size)
+            boxes.append(f"{x:.6f},{y:.6f},{x + size:.6f},{y + size:.6f}")
+        out["bbox ~2 km, limit=1000: p50 (ms)"] = _p50_ms([f"{items}?bbox={b}&limit=1000" for b in boxes])
+        ids = [f["id"] for f in httpx.get(f"{items}?bbox={boxes[0]}&limit=1000", timeout=60).json()["features"]]
+        ids += [f["id"] for f in httpx.get(f"{items}?offset=150000&limit=100", timeout=60).json()["features"]]
+        picked = [rng.choice(ids) for _ in range(requests)]
+        out["single item: p50 (ms)"] = _p50_ms([f"{items}/{i}" for i in picked])
+        out["limit=10 page: p50 (ms)"] = _p50_ms([f"{items}?limit=10"] * requests)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        server.stop()
+    server = _serve(tree, big, token)  # a restart: the data as a running deployment has it
+    try:
+        out["first request after a restart (s)"] = _get_s(f"{server.url}/collections/buildings/items?limit=1")
+    finally:
+        server.stop()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}
+    big_post = "POST into the county's footprints: median (ms)"
+    small_post = "POST into the 1,000-footprint layer: median (ms)"
+    for name, data_dir in ((small_post, small), (big_post, big)):
+        server = _serve(tree, data_dir, token)
+        try:
+            _get_s(f"{server.url}/collections/buildings/items?limit=1")
+            times = []
+            for i in range(posts):
+                body = orjson.dumps(_building(i, lon + 0.0002 * i, lat, code))
+                t = time.perf_counter()
+                r = httpx.post(f"{server.url}/collections/buildings/items", content=body, headers=headers,
+                               timeout=900)  # fmt: skip
+                times.append(time.perf_counter() - t)
+                r.raise_for_status()
+            if data_dir == big:  # a write parses the layer into features, which the store keeps for the next one
+                out["RSS after the POSTs into the county (MiB)"] = _status_mib(server.proc.pid, "VmRSS")
+        finally:
+            server.stop()
+        out[name] = statistics.median(times) * 1000
+    out["POST big / POST 1,000 (×)"] = out[big_post] / out[small_post]
+    return out
+
+
+def run_writes(villages: int, posts: int, requests: int, baseline: Path | None) -> None:
+    """Start-up, memory, read latencies and writes on the county, for this code and (optionally) a baseline."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from synthetic import cached
+
+    n_big = sum(
+        1 for line in (cached(villages) / "buildings.geojson").open("rb") if line.startswith(b'{"type":"Feature"')
+    )
+    print(f"\n== {villages:,}-village county ({n_big:,} footprints, every layer served) and a 1,000-footprint layer")
+    trees = [("now", REPO)] + ([("baseline", baseline.resolve())] if baseline is not None else [])
+    results: dict[str, dict[str, float]] = {}
+    for name, tree in trees:
+        root = Path(tempfile.mkdtemp(prefix=f"geoplan-bench-county-{name}-"))
+        try:
+            results[name] = county_figures(tree, villages, posts, requests, root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        print(f"  measured {name} ({tree})")
+    names = [name for name, _ in trees]
+    head = f"{'':<52}" + "".join(f"{n:>12}" for n in names) + (f"{'now/base':>10}" if baseline else "")
+    print(head)
+    for key in results["now"]:
+        row = f"{key:<52}" + "".join(f"{results[n][key]:>12.2f}" for n in names)
+        if baseline is not None:
+            row += f"{results['now'][key] / results['baseline'][key]:>10.2f}"
+        print(row)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -457,9 +543,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writes", action="store_true", help="only the county-scale writes and memory figures")
     parser.add_argument("--villages", type=int, default=3000, help="county size for --writes")
     parser.add_argument("--posts", type=int, default=5, help="POSTs per layer for --writes")
+    parser.add_argument("--reads", type=int, default=200, help="--writes: requests per read latency")
+    parser.add_argument("--baseline", type=Path, help="--writes: also run this checkout (e.g. the previous main)")
     args = parser.parse_args(argv)
     if args.writes:
-        run_writes(args.villages, args.posts)
+        run_writes(args.villages, args.posts, args.reads, args.baseline)
         return 0
     if args.setup:
         setup_venv()

@@ -44,10 +44,13 @@ log = logging.getLogger("geoplan.api")
 def _warm(readmodel: ReadModel, done: threading.Event) -> None:
     """Index every layer in the background, so the first request for a large layer does not pay the parse.
 
-    ``done`` is set at the end (also after a failure): /readyz answers 200 from then on.
+    Largest file first: it takes longest, and a request for it then waits for a build already under way instead
+    of starting its own while the warm-up competes for the interpreter.  ``done`` is set at the end (also after
+    a failure): /readyz answers 200 from then on.
     """
+    store = readmodel.store
     try:
-        for name in readmodel.store.layer_names:
+        for name in sorted(store.layer_names, key=lambda n: -((store.signature(n) or (0, 0, 0))[1])):
             try:
                 readmodel.index(name)
             except Exception as exc:  # a broken file is reported when a request asks for it

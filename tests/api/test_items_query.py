@@ -107,7 +107,7 @@ def test_run_query_combines_bbox_filters_and_sort(grid_dir: Path) -> None:
     box = ",".join(str(v) for v in grid_box(1050, 100, 2950, 600))
 
     def ids(query: str) -> list[str]:
-        return [index.features[i]["id"] for i in run_query(index, parse(query))]
+        return [index.feature(i)["id"] for i in run_query(index, parse(query))]
 
     assert ids(f"bbox={box}") == ["road-2", "road-3", "road-4"]
     assert ids(f"bbox={box}&status=planned") == ["road-2", "road-3"]

@@ -36,3 +36,30 @@ def test_frame_keeps_order_ids_and_missing_properties():
     assert frame["year"].isna().tolist() == [True, False]
     assert frame.crs.to_epsg() == 4326
     assert [g.geom_type for g in frame.geometry] == ["LineString", "Point"]
+
+
+def test_polygons_from_one_coordinate_array_keep_holes_and_order():
+    shell = [[109, 30], [109.01, 30], [109.01, 30.01], [109, 30.01], [109, 30]]
+    hole = [[109.002, 30.002], [109.004, 30.002], [109.004, 30.004], [109.002, 30.002]]
+    sources = [
+        {"type": "Polygon", "coordinates": [shell, hole]},
+        {"type": "Point", "coordinates": [109.5, 30.25]},
+        {"type": "Polygon", "coordinates": [[[110, 31], [110.5, 31], [110.5, 31.5], [110, 31]]]},
+        {"type": "MultiPolygon", "coordinates": [[shell]]},
+    ]
+    built = geometries([feature(g) for g in sources])
+    for got, source in zip(built, sources, strict=True):
+        assert shapely.equals_exact(got, shapely.geometry.shape(source), tolerance=0), (got, source)
+    assert shapely.get_num_interior_rings(built[0]) == 1
+    assert shapely.area(built[2]) == 0.125  # 0.5 × 0.5 / 2, worked by hand
+
+
+def test_a_polygon_with_a_height_sends_every_polygon_through_the_geojson_reader():
+    flat = {"type": "Polygon", "coordinates": [[[109, 30], [109.01, 30], [109.01, 30.01], [109, 30]]]}
+    raised = {
+        "type": "Polygon",
+        "coordinates": [[[109, 30, 5.0], [109.01, 30, 5.0], [109.01, 30.01, 5.0], [109, 30, 5.0]]],
+    }
+    built = geometries([feature(flat), feature(raised)])
+    assert shapely.equals_exact(built[0], shapely.geometry.shape(flat), tolerance=0)
+    assert shapely.has_z(built[1])  # what GEOS's reader gives, as before the fast path

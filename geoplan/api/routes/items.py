@@ -114,10 +114,10 @@ def labelled(catalogue: Catalogue, spec: LayerSpec, props: dict[str, Any], lang:
 
 def _encoded(index: LayerIndex, rows: Any, crs: str) -> list[bytes]:
     if crs == CRS84:
-        return [index.encoded[i] for i in rows]
+        return index.encoded(rows)
     out = []
     for i in rows:
-        feature = complete(index.spec, index.features[i])
+        feature = index.feature(i)
         out.append(orjson.dumps({**feature, "geometry": transform_geometry(feature["geometry"], crs)}))
     return out
 
@@ -143,7 +143,7 @@ def items(
     if q.offset > 0:
         prev_url = str(request.url.include_query_params(offset=max(0, q.offset - q.limit), limit=q.limit))
     if html:
-        feats = [index.features[i] for i in page]
+        feats = [index.feature(i) for i in page]
         fields = [{"name": f.name, "title": f.title(lang)} for f in spec.fields if not f.readonly]
         shown = [{"id": f["id"], "labels": labelled(store.catalogue, spec, f["properties"], lang)} for f in feats]
         return render(
@@ -214,10 +214,10 @@ def item(
     reject_unknown(request.query_params, ("f", "lang", "crs"))
     crs = parse_crs(single(request.query_params, "crs"), "crs")
     index = readmodel.index(layer)  # built from the file as it is now: its positions are authoritative
-    pos = index.position.get(feature_id)
+    pos = index.position(feature_id)
     if pos is None:
         raise FeatureNotFound(layer, feature_id)
-    feature = index.features[pos]
+    feature = index.feature(pos)
     if wants_html(request):
         spec = store.spec(layer)
         lang = lang_of(request, settings)
@@ -364,7 +364,7 @@ def items_options(layer: str, request: Request, store: StoreDep) -> Response:
 @router.options("/collections/{layer}/items/{feature_id}")
 def item_options(layer: str, feature_id: str, request: Request, readmodel: ReadModelDep) -> Response:
     """The methods this caller may use on one feature (Allow): GET for readers, PUT/PATCH/DELETE for planners."""
-    if feature_id not in readmodel.index(layer).position:
+    if readmodel.index(layer).position(feature_id) is None:
         raise FeatureNotFound(layer, feature_id)
     return _options(request, collection=False)
 
