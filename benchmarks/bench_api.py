@@ -415,6 +415,16 @@ def _serve(tree: Path, data_dir: Path, token: str) -> Server:
     return Server("geoplan", cmd, env, "/conformance", port, cwd=tree)
 
 
+def _ready(base: str, limit_s: float = 600.0) -> None:
+    """Wait for /readyz (every layer indexed and encoded); a server without it is waited for by its RSS alone."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{base}/readyz", timeout=60).status_code
+        if status in (200, 404):
+            return
+        time.sleep(0.5)
+
+
 def _get_s(url: str) -> float:
     t = time.perf_counter()
     httpx.get(url, timeout=900).raise_for_status()
@@ -457,6 +467,7 @@ def county_figures(tree: Path, villages: int, posts: int, requests: int, root: P
         out["first request, fresh data (s)"] = _get_s(f"{items}?limit=1")
         for layer in sorted(p.stem for p in big.glob("*.geojson")):
             _get_s(f"{server.url}/collections/{layer}/items?limit=10")
+        _ready(server.url)
         out["RSS after every layer was requested (MiB)"] = _settled_rss(server.proc.pid)
         minx, miny, maxx, maxy = httpx.get(f"{server.url}/collections/buildings", timeout=60).json()["extent"][
             "spatial"

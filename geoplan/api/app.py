@@ -45,8 +45,8 @@ def _warm(readmodel: ReadModel, done: threading.Event) -> None:
     """Index every layer in the background, so the first request for a large layer does not pay the parse.
 
     Largest file first: it takes longest, and a request for it then waits for a build already under way instead
-    of starting its own while the warm-up competes for the interpreter.  ``done`` is set at the end (also after
-    a failure): /readyz answers 200 from then on.
+    of starting its own while the warm-up competes for the interpreter.  ``done`` is set once every layer is
+    indexed and encoded (also after a failure): /readyz answers 200 from then on.
     """
     store = readmodel.store
     try:
@@ -55,6 +55,10 @@ def _warm(readmodel: ReadModel, done: threading.Event) -> None:
                 readmodel.index(name)
             except Exception as exc:  # a broken file is reported when a request asks for it
                 log.warning("could not index %s at start-up: %s", name, exc)
+        for name in store.layer_names:  # large layers encode in the background: ready once they are done
+            held = readmodel.held(name)
+            if held is not None:
+                held.encode_all()
     finally:
         done.set()
 

@@ -14,7 +14,7 @@ and every feature's response JSON in one buffer with offsets — a page is still
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
@@ -61,6 +61,7 @@ class LayerIndex:
     #: ``buffer[offsets[i]:offsets[i + 1]]``); None until :meth:`encode_all` has run — pages are encoded on
     #: demand meanwhile, so a large layer answers before all its features are encoded.
     held: tuple[bytes, np.ndarray] | None = None
+    _encoding: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def size(self) -> int:
@@ -72,8 +73,9 @@ class LayerIndex:
 
     def encode_all(self) -> None:
         """Encode every feature once (set in one assignment, so readers see all of it or none)."""
-        if self.held is None:
-            self.held = _encode(self.spec, self.table, self.geometries)
+        with self._encoding:  # a second caller (the warm-up, a background thread) waits for the first
+            if self.held is None:
+                self.held = _encode(self.spec, self.table, self.geometries)
 
     def encoded(self, rows: Any) -> list[bytes]:
         """The response JSON (all catalogue properties, null when unset) of the features at these positions."""
@@ -171,12 +173,12 @@ def _table(spec: LayerSpec, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The frame's properties as nullable columns (a missing value stays NA), with the frame's own geometries."""
     ids = ["None" if v is None else str(v) for v in frame["id"].tolist()]
     columns: dict[str, Any] = {"id": pd.array(ids, dtype="string")}
-    for field in spec.fields:
-        source = frame[field.name]
+    for spec_field in spec.fields:
+        source = frame[spec_field.name]
         try:  # a column already typed (as read from the columnar copy) converts without Python objects
-            columns[field.name] = source.astype(DTYPES[field.type]).array
+            columns[spec_field.name] = source.astype(DTYPES[spec_field.type]).array
         except (TypeError, ValueError):  # mixed values (a hand-edited file): one by one, as JSON gave them
-            columns[field.name] = pd.array(_values(source), dtype=DTYPES[field.type])
+            columns[spec_field.name] = pd.array(_values(source), dtype=DTYPES[spec_field.type])
     geometry = gpd.GeoSeries(frame.geometry.values._data, crs="OGC:CRS84").values  # type: ignore[attr-defined]
     return gpd.GeoDataFrame(pd.DataFrame(columns), geometry=geometry)
 
@@ -219,6 +221,10 @@ class ReadModel:
         if held is not None and held.signature == signature and signature is not None:
             return held
         return None
+
+    def held(self, layer: str) -> LayerIndex | None:
+        """The index last built for ``layer`` (current or not), without checking the file."""
+        return self._indexes.get(layer)
 
     def index(self, layer: str) -> LayerIndex:
         spec = self.store.spec(layer)  # raises LayerNotFound
