@@ -76,11 +76,14 @@ def class_legend(measure: str, lang: Lang = "zh") -> list[tuple[str, str, str]]:
 def village_classes(result: AnalysisResult, measure: str) -> dict[str, str]:
     """Village code → class for one measure of one analysis result (what the map colours)."""
     if measure == COMPOSITE:
-        return {str(r.village_code): composite_class(r.composite) for r in result.villages.itertuples()}
+        villages = result.villages
+        codes = [str(c) for c in villages["village_code"].tolist()]
+        return dict(zip(codes, map(composite_class, villages["composite"].tolist()), strict=True))
     rows = result.indicators[result.indicators["indicator"] == measure]
     if rows.empty:
         raise KeyError(f"indicator {measure!r} is not in the analysis result")
-    return {str(r.village_code): str(r.status) for r in rows.itertuples()}
+    codes = [str(c) for c in rows["village_code"].tolist()]
+    return dict(zip(codes, (str(s) for s in rows["status"].tolist()), strict=True))
 
 
 def _gap(value: Any, unit: str) -> str:
