@@ -162,3 +162,12 @@ def test_knapsack_bound_is_an_upper_bound() -> None:
     # alone: A 1000, B 800, C 800, D 800 (D = B's households); by ratio A (300), then 200/250 of B → 1000 + 640
     assert _knapsack_bound(a, w, COSTS, 500) == pytest.approx(1640)
     assert _knapsack_bound(a, w, COSTS, 500) >= choose(pairs(KNAPSACK), COSTS, 500).value
+
+
+def test_auto_goes_greedy_on_problems_too_big_for_the_solver(monkeypatch) -> None:
+    import geoplan.analysis.budget as budget
+
+    monkeypatch.setattr(budget, "EXACT_MAX_VARIABLES", 3)
+    c = choose(pairs(KNAPSACK), COSTS, 500)
+    assert c.method == "greedy" and np.flatnonzero(c.chosen).tolist() == [0]
+    assert c.bound == pytest.approx(1640)  # the knapsack bound: no LP either
