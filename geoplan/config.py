@@ -51,6 +51,8 @@ class Settings:
     tianditu_key: str | None = None
     #: Basemap of the maps the API serves (none: no request leaves the server, as on an intranet).
     basemap: str = "none"
+    #: PostgreSQL/PostGIS database holding the layers (``geoplan db init``); None = the files in ``data_dir``.
+    database_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -86,5 +88,6 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         assets_dir=Path(env["GEOPLAN_ASSETS_DIR"]) if env.get("GEOPLAN_ASSETS_DIR") else None,
         tianditu_key=env.get("GEOPLAN_TIANDITU_KEY") or None,
         basemap=env.get("GEOPLAN_BASEMAP") or "none",
+        database_url=env.get("GEOPLAN_DATABASE_URL") or None,
     )
     return settings.with_overrides(**overrides)

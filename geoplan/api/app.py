@@ -18,8 +18,7 @@ from geoplan.api.formats import check_common_params
 from geoplan.api.problems import install_problem_handlers
 from geoplan.api.readmodel import ReadModel
 from geoplan.config import Settings, load_settings
-from geoplan.layers import LayerStore
-from geoplan.layers.catalogue import load_catalogue
+from geoplan.layers.backend import open_store
 
 #: Router modules (each exposes ``router``), mounted in this order.  Another resource = one more line here.
 #: A module may also define ``openapi_paths(catalogue) -> dict`` (OpenAPI 3.0 path items) to appear in /api.
@@ -70,10 +69,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     warm.start()
     yield
+    close = getattr(app.state.store, "close", None)  # a database store's connection pool
+    if close is not None:
+        close()
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """Build the API over ``settings.data_dir``; nothing is read from the environment here."""
+    """Build the API over the settings' store (files or database); nothing is read from the environment here."""
     app = FastAPI(
         title="geoplan — 乡村基础设施规划 OGC API – Features",
         version="1.0.0",
@@ -85,9 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(check_common_params)],
     )
     app.state.settings = settings
-    app.state.store = LayerStore(
-        settings.data_dir, load_catalogue(settings.catalogue_path), max_vertices=settings.max_vertices
-    )
+    app.state.store = open_store(settings)
     app.state.readmodel = ReadModel(app.state.store)
     app.state.warmed = threading.Event()  # set once every layer is indexed (see /readyz)
     app.state.tokens = TokenRegistry.from_settings(settings)

@@ -9,14 +9,14 @@ from fastapi import Depends, Request
 from geoplan.api.auth import Principal, require
 from geoplan.api.readmodel import ReadModel
 from geoplan.config import Settings
-from geoplan.layers import LayerStore
+from geoplan.layers.backend import Store
 
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_store(request: Request) -> LayerStore:
+def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
@@ -37,7 +37,7 @@ def planner(request: Request) -> Principal:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[LayerStore, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 ReadModelDep = Annotated[ReadModel, Depends(get_readmodel)]
 ReaderDep = Annotated[Principal | None, Depends(reader)]
 PlannerDep = Annotated[Principal, Depends(planner)]

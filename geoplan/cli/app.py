@@ -67,8 +67,18 @@ def _global_options(
             "(default: $GEOPLAN_CATALOGUE).",
         ),
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            metavar="URL",
+            help="Keep the layers in this PostgreSQL/PostGIS database instead of files "
+            "(default: $GEOPLAN_DATABASE_URL; set up with `geoplan db init`).",
+        ),
+    ] = None,
 ) -> None:
     """geoplan — 乡村基础设施规划: layers, village coverage gaps, maps and reports."""
-    from geoplan.cli.options import set_invocation_catalogue
+    from geoplan.cli.options import set_invocation_catalogue, set_invocation_database
 
     set_invocation_catalogue(catalogue)
+    set_invocation_database(database_url)

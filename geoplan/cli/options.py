@@ -13,10 +13,16 @@ from geoplan.config import LANGS, Settings, load_settings
 from geoplan.errors import GeoplanError
 
 if TYPE_CHECKING:
-    from geoplan.layers import LayerStore
+    from geoplan.layers.backend import Store
 
 #: ``geoplan --catalogue FILE <command>``: set by the app callback for this invocation, read by ``settings_from``.
 _invocation: dict[str, Path | None] = {"catalogue": None}
+#: ``geoplan --database-url URL <command>``: the layers are in that PostGIS database (else $GEOPLAN_DATABASE_URL).
+_database: dict[str, str | None] = {"url": None}
+
+
+def set_invocation_database(url: str | None) -> None:
+    _database["url"] = url
 
 
 def set_invocation_catalogue(path: Path | None) -> None:
@@ -49,6 +55,7 @@ LangOpt = Annotated[
 
 def settings_from(data_dir: Path | None = None, lang: str | None = None, **overrides: object) -> Settings:
     overrides.setdefault("catalogue_path", _invocation["catalogue"])
+    overrides.setdefault("database_url", _database["url"])
     return load_settings(data_dir=data_dir, lang=lang, **overrides)
 
 
@@ -58,11 +65,15 @@ def _data_dir_error(en: str, zh: str) -> GeoplanError:
     return error
 
 
-def store_from(settings: Settings) -> LayerStore:
-    """The store over the configured data directory, which must be a readable directory.
+def store_from(settings: Settings) -> Store:
+    """The configured store: the PostGIS database when one is set, else the data directory (which must exist).
 
     A typo should not look like empty layers, and a file or unreadable folder should say so in one line.
     """
+    if settings.database_url:
+        from geoplan.layers.backend import open_store
+
+        return open_store(settings)
     d = settings.data_dir
     hint_en, hint_zh = "set --data-dir or GEOPLAN_DATA_DIR", "用 --data-dir 或 GEOPLAN_DATA_DIR 指定"
     if not d.exists():

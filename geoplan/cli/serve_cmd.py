@@ -90,13 +90,16 @@ def serve_command(
         raise typer.BadParameter(f"{log_config} does not exist", param_hint="--log-config")
     os.environ["GEOPLAN_DATA_DIR"] = str(settings.data_dir.resolve())
     os.environ["GEOPLAN_LANG"] = settings.lang  # the pages' and messages' default language in every worker
+    if settings.database_url:
+        os.environ["GEOPLAN_DATABASE_URL"] = settings.database_url
     if settings.catalogue_path is not None:
         os.environ["GEOPLAN_CATALOGUE"] = str(settings.catalogue_path.resolve())
     if settings.tokens_path is not None:
         os.environ["GEOPLAN_TOKENS_FILE"] = str(settings.tokens_path.resolve())
     prefix = root_path.rstrip("/")
+    source = "the database" if settings.database_url else settings.data_dir
     console.print(
-        f"geoplan {__version__}: serving {settings.data_dir} on http://{host}:{port}{prefix}/ (OpenAPI: {prefix}/api, "
+        f"geoplan {__version__}: serving {source} on http://{host}:{port}{prefix}/ (OpenAPI: {prefix}/api, "
         f"health: {prefix}/healthz), {workers} worker(s)",
         highlight=False,
         soft_wrap=True,

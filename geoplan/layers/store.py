@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from geoplan.errors import (
     ChangeNotFound,
     DataFileError,
-    FeatureExists,
     FeatureNotFound,
     Problem,
     ValidationFailed,
@@ -43,10 +42,10 @@ from geoplan.layers.files import (
     encode_collection,
     read_collection,
     read_head,
-    round_coords,
     staged_write,
 )
-from geoplan.layers.limits import DEFAULT_MAX_VERTICES, deeper_than, valid_id
+from geoplan.layers.limits import DEFAULT_MAX_VERTICES, deeper_than
+from geoplan.layers.rules import Op, WriteRules
 from geoplan.layers.survey import MEMBER as SURVEY_MEMBER
 from geoplan.layers.survey import Survey, SurveyConflict, SurveyError
 
@@ -56,7 +55,6 @@ if TYPE_CHECKING:
 
     from geoplan.layers.backup import BackupSummary
     from geoplan.layers.catalogue import Catalogue, LayerSpec
-    from geoplan.layers.placement import VillageLocator
 
 # geopandas, shapely and jsonschema (frames, placement, validation) and filelock are imported where a read builds a
 # frame or a write validates and locks: listing layers or changes (``geoplan layers``, ``geoplan changes``) must
@@ -175,21 +173,7 @@ class LayerSnapshot:
         return to_frame(self.features, self.spec.field_names)
 
 
-@dataclass
-class _Op:
-    kind: str  # insert | replace | delete
-    fid: str
-    feature: dict[str, Any] | None = None
-    if_match: int | None = None
-    #: False when the store generated the id: problems then name no feature (the client never saw that id).
-    given_id: bool = True
-    #: For re-inserting a deleted feature: its last version, so versions (ETags) never repeat.
-    base_version: int = 0
-    #: Row number for problem messages in batch writes (default: position in the batch).
-    row: int | None = None
-
-
-class LayerStore:
+class LayerStore(WriteRules):
     """GeoJSON layer files in one directory, validated and versioned through the catalogue."""
 
     def __init__(
@@ -408,11 +392,11 @@ class LayerStore:
         anywhere; the layers' locks are held together (taken in name order, as ``undo`` takes them).
         """
         replaces = replaces or {}
-        ops: dict[str, list[_Op]] = {}
+        ops: dict[str, list[Op]] = {}
         for layer, feats in inserts.items():
             ops.setdefault(layer, []).extend(self._insert_op(layer, f) for f in feats)
         for layer, feats in replaces.items():
-            ops.setdefault(layer, []).extend(_Op("replace", str(f.get("id")), f) for f in feats)
+            ops.setdefault(layer, []).extend(Op("replace", str(f.get("id")), f) for f in feats)
         problems: list[Problem] = []
         for layer, items in ops.items():
             spec = self.spec(layer)
@@ -439,7 +423,7 @@ class LayerStore:
         actor: str | None = None,
         change: str | None = None,
     ) -> dict[str, Any]:
-        ops = [_Op("replace", str(fid), feature, if_match)]
+        ops = [Op("replace", str(fid), feature, if_match)]
         return self._apply(layer, ops, actor=actor, op="replace", change=change)[0]
 
     def patch(
@@ -462,7 +446,7 @@ class LayerStore:
             return merge_patch(current, patch)
 
         return self._apply(
-            layer, [_Op("replace", str(fid), None, if_match)], actor=actor, op="patch", transform=patched, change=change
+            layer, [Op("replace", str(fid), None, if_match)], actor=actor, op="patch", transform=patched, change=change
         )[0]
 
     def delete(
@@ -474,7 +458,7 @@ class LayerStore:
         actor: str | None = None,
         change: str | None = None,
     ) -> None:
-        self._apply(layer, [_Op("delete", str(fid), None, if_match)], actor=actor, op="delete", change=change)
+        self._apply(layer, [Op("delete", str(fid), None, if_match)], actor=actor, op="delete", change=change)
 
     # ---------------------------------------------------------------- data coverage
     def survey(self, layer: str) -> Survey:
@@ -547,7 +531,7 @@ class LayerStore:
             raise VersionNotFound(layer, fid, version)
         exists = self.snapshot(layer).get(fid) is not None
         last = self.history(layer, fid)[-1].version
-        op = _Op("replace" if exists else "insert", fid, old.feature, base_version=last)
+        op = Op("replace" if exists else "insert", fid, old.feature, base_version=last)
         return self._apply(layer, [op], actor=actor, op="restore", message=f"restore version {version}")[0]
 
     def changes(self, layer: str | None = None) -> list[ChangeSummary]:
@@ -600,17 +584,17 @@ class LayerStore:
                         if now_version != rec.version:
                             expected = "deleted" if rec.version is None else str(rec.version)
                             raise VersionConflict(layer, rec.id, expected, str(now_version or "deleted"))
-                ops: list[_Op] = []
+                ops: list[Op] = []
                 survey: Survey | None = None
                 for rec in reversed(records):
                     if rec.id is None:  # the survey declaration
                         survey = Survey.from_json(rec.before)
                     elif rec.before is None:
-                        ops.append(_Op("delete", rec.id))
+                        ops.append(Op("delete", rec.id))
                     elif snap.get(rec.id) is None:
-                        ops.append(_Op("insert", rec.id, rec.before, base_version=rec.before["properties"]["version"]))
+                        ops.append(Op("insert", rec.id, rec.before, base_version=rec.before["properties"]["version"]))
                     else:
-                        ops.append(_Op("replace", rec.id, rec.before))
+                        ops.append(Op("replace", rec.id, rec.before))
                 self._apply_locked(
                     layer, ops, actor=actor, op="undo", message=f"undo {target.change}", change=new_change,
                     survey=survey,
@@ -672,23 +656,10 @@ class LayerStore:
         return FileReport(tuple(targets), problems)
 
     # ---------------------------------------------------------------- internals
-    def _insert_op(self, layer: str, feature: dict[str, Any]) -> _Op:
-        """An insert keeping the client's id when it gives one, else a new random id with the layer's prefix."""
-        from geoplan.layers.validation import problem
-
-        given = feature.get("id") if isinstance(feature, dict) else None
-        if isinstance(given, bool) or not isinstance(given, (str, int, type(None))):
-            raise ValidationFailed([problem(layer, None, "id", "bad_id")])
-        if given is not None and str(given).strip():
-            if not valid_id(given):
-                raise ValidationFailed([problem(layer, None, "id", "id_rule", value=repr(str(given)[:40]))])
-            return _Op("insert", str(given), feature)
-        return _Op("insert", f"{self.spec(layer).id_prefix}-{secrets.token_hex(4)}", feature, given_id=False)
-
     def _apply(
         self,
         layer: str,
-        ops: list[_Op],
+        ops: list[Op],
         *,
         actor: str | None,
         op: str,
@@ -705,7 +676,7 @@ class LayerStore:
     def _apply_locked(
         self,
         layer: str,
-        ops: list[_Op],
+        ops: list[Op],
         *,
         actor: str | None,
         op: str,
@@ -716,10 +687,6 @@ class LayerStore:
         survey: Survey | None = None,
     ) -> list[dict[str, Any]]:
         """Apply ``ops`` (and, when given, a new survey declaration) as one change, under the layer's lock."""
-        import shapely
-
-        from geoplan.layers.validation import problem
-
         spec = self.spec(layer)
         self._remove_stale_temps(layer)
         snap = self.snapshot(layer)
@@ -727,63 +694,28 @@ class LayerStore:
         tail = log.uncommitted_tail(snap.last_change)
         if tail is not None:
             log.mark_aborted(tail)
-        features = list(snap.features)
-        index = dict(snap.index)
         now = utc_now()
         change = change or new_change_id()
-        problems: list[Problem] = []
+        outcomes = self.resolve(layer, ops, snap.get, now=now, transform=transform, rows=rows)
+        features = list(snap.features)
+        index = dict(snap.index)
+        deleted: set[int] = set()
         records: list[ChangeRecord] = []
         results: list[dict[str, Any]] = []
-        deleted: set[int] = set()
-        locator: VillageLocator | None = None
-
-        for n, o in enumerate(ops, start=1):
-            row = (o.row or n) if rows else None
-            pos = index.get(o.fid)
-            current = features[pos] if pos is not None and pos not in deleted else None
-            if o.kind == "insert" and current is not None and not rows:
-                raise FeatureExists(layer, o.fid)
-            if o.kind == "insert" and current is not None:
-                problems.append(problem(layer, o.fid, "id", "id_exists", row))
-                continue
-            if o.kind != "insert" and current is None:
-                raise FeatureNotFound(layer, o.fid)
-            if o.if_match is not None and current is not None:
-                cur_version = int(current["properties"].get("version", 1))
-                if cur_version != int(o.if_match):
-                    raise VersionConflict(layer, o.fid, str(o.if_match), str(cur_version))
-            if o.kind == "delete":
-                assert pos is not None and current is not None
-                deleted.add(pos)
-                records.append(ChangeRecord(change, now, actor, op, layer, o.fid, current, None, message))
-                continue
-            raw = transform(current) if transform is not None and current is not None else o.feature
-            new, found = self._normalise(spec, o.fid, raw, row)
-            if found:
-                problems += found if o.given_id else [replace(p, feature=None) for p in found]
-                continue
-            props = new["properties"]
-            if spec.has_field("village_code") and layer != "villages" and not props.get("village_code"):
-                if locator is None:
-                    locator = self._village_locator()
-                code = locator.code_for(shapely.geometry.shape(new["geometry"]))
-                if code is not None:
-                    props["village_code"] = code
-            version = (o.base_version if current is None else int(current["properties"].get("version", 1))) + 1
-            props["version"] = version
-            props["updated_at"] = now
-            new["properties"] = self._ordered(spec, props)
-            if current is None:
-                index[o.fid] = len(features)
-                features.append(new)
-            else:
+        for out in outcomes:
+            pos = index.get(out.fid)
+            if out.after is None:
                 assert pos is not None
-                features[pos] = new
-            records.append(ChangeRecord(change, now, actor, op, layer, o.fid, current, new, message))
-            results.append(new)
+                deleted.add(pos)
+            elif pos is None or pos in deleted:
+                index[out.fid] = len(features)
+                features.append(out.after)
+                results.append(out.after)
+            else:
+                features[pos] = out.after
+                results.append(out.after)
+            records.append(ChangeRecord(change, now, actor, op, layer, out.fid, out.before, out.after, message))
 
-        if problems:
-            raise ValidationFailed(problems)
         new_survey = snap.survey if survey is None else survey
         if new_survey != snap.survey:
             # id None: a record about the layer, not a feature (history() and undo() tell them apart)
@@ -821,33 +753,6 @@ class LayerStore:
         new = [r.after for r in records if r.after is not None]
         return append_encoded(old, snap.spec.name, len(snap.features), new, meta)
 
-    def _normalise(self, spec: LayerSpec, fid: str, raw: Any, row: int | None) -> tuple[dict[str, Any], list[Problem]]:
-        """Validate an incoming feature and return it in stored form (rounded, ordered, no read-only fields)."""
-        if not isinstance(raw, dict):
-            return {}, [Problem(spec.name, fid, None, "not a GeoJSON Feature object", row)]
-        props = raw.get("properties")
-        if isinstance(props, dict):
-            readonly = {f.name for f in spec.fields if f.readonly}
-            props = {k: v for k, v in props.items() if k not in readonly and v is not None}
-            for f in spec.fields:
-                # JSON has one number type: accept 2026.0 for an integer field (some GIS clients send that).
-                v = props.get(f.name)
-                if f.type == "integer" and isinstance(v, float) and v.is_integer():
-                    props[f.name] = int(v)
-        from geoplan.layers.validation import coordinate_problems
-
-        geometry = raw.get("geometry")
-        too_big = coordinate_problems(spec, fid, geometry, self.max_vertices)
-        if too_big:  # before rounding, which walks every coordinate (recursively)
-            return {}, [replace(p, row=row) for p in too_big]
-        if isinstance(geometry, dict) and "coordinates" in geometry:
-            geometry = {"type": geometry.get("type"), "coordinates": round_coords(geometry["coordinates"])}
-        candidate = {"type": raw.get("type"), "id": fid, "geometry": geometry, "properties": props}
-        from geoplan.layers.validation import feature_problems
-
-        problems = feature_problems(self.catalogue, spec, candidate, row, self.max_vertices)
-        return candidate | {"type": "Feature"}, problems
-
     def _remove_stale_temps(self, layer: str) -> None:
         """Delete temporary copies of the layer left by writers that were killed (call under the layer lock).
 
@@ -857,17 +762,3 @@ class LayerStore:
         path = self.path(layer)
         for tmp in path.parent.glob(f".{path.name}.*.tmp"):
             tmp.unlink(missing_ok=True)
-
-    @staticmethod
-    def _ordered(spec: LayerSpec, props: dict[str, Any]) -> dict[str, Any]:
-        return {name: props[name] for name in spec.field_names if name in props}
-
-    def _village_locator(self) -> VillageLocator:
-        import shapely
-
-        from geoplan.layers.placement import VillageLocator
-
-        snap = self.snapshot("villages")
-        codes = [str(f["properties"].get("code")) for f in snap.features]
-        polys = [shapely.geometry.shape(f["geometry"]) for f in snap.features]
-        return VillageLocator(codes, polys)
