@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "geoplan.cli.qgis_cmd",
     "geoplan.cli.plan_cmd",
     "geoplan.cli.backup_cmd",
+    "geoplan.cli.db_cmd",
 )
 
 for _module in COMMAND_MODULES:
