@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from geoplan.config import Settings
 from geoplan.layers import LayerStore, default_catalogue
+from geoplan.layers.backend import Store
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = REPO_ROOT / "data" / "geojson"
@@ -25,12 +30,118 @@ def catalogue():
     return default_catalogue()
 
 
+# ---------------------------------------------------------------------------------------------- store backends
+#: The store and API tests that run once per backend (the same test, not a copy).  Elsewhere: files only.
+BACKEND_MODULES = (
+    "tests/layers/test_store.py",
+    "tests/layers/test_survey.py",
+    "tests/layers/test_pgstore.py",
+    "tests/api/routes/test_items.py",
+    "tests/api/routes/test_editing.py",
+    "tests/api/routes/test_collections.py",
+    "tests/api/test_concurrency.py",
+)
+BACKENDS = ("files", "postgis")
+#: Where the PostGIS tests find a server they may create schemas in (a superuser: they reset tables fast).
+TEST_DATABASE_ENV = "GEOPLAN_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "files_only: checks the GeoJSON file layout itself; runs on the file store")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the store/API tests of BACKEND_MODULES on both backends (``files_only`` tests: on files)."""
+    if "store_backend" not in metafunc.fixturenames:
+        return
+    module = Path(metafunc.definition.fspath).relative_to(REPO_ROOT).as_posix()
+    both = module in BACKEND_MODULES and metafunc.definition.get_closest_marker("files_only") is None
+    metafunc.parametrize("store_backend", BACKENDS if both else BACKENDS[:1], indirect=True)
+
+
 @pytest.fixture
-def empty_store(tmp_path: Path) -> LayerStore:
-    """A store over an empty data directory."""
+def store_backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "files")
+
+
+@pytest.fixture(scope="session")
+def postgis_server() -> Iterator[str]:
+    """The test database's URL, or a skip saying why (a failure where GEOPLAN_REQUIRE_POSTGIS=1, as in CI)."""
+    url = os.environ.get(TEST_DATABASE_ENV, "")
+    reason = ""
+    if not url:
+        reason = f"no PostgreSQL/PostGIS for the PostGIS backend tests: set {TEST_DATABASE_ENV}"
+    else:
+        try:
+            import psycopg
+
+            with psycopg.connect(url, connect_timeout=5, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except Exception as exc:  # noqa: BLE001 (any failure to reach it means: not available here)
+            reason = f"{TEST_DATABASE_ENV} is set but the database cannot be used: {exc}"
+    if reason:
+        if os.environ.get("GEOPLAN_REQUIRE_POSTGIS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield url
+
+
+_schemas = itertools.count()
+
+
+def schema_url(url: str, schema: str) -> str:
+    """``url`` with ``schema`` first on the search path (PostGIS itself stays in public)."""
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options={quote(f'-csearch_path={schema},public')}"
+
+
+@pytest.fixture(scope="session")
+def postgis_schema(postgis_server: str) -> Iterator[str]:
+    """A private schema with the default catalogue's tables, created once per test session."""
+    import psycopg
+
+    from geoplan.layers.pgstore import PostgisStore
+
+    schema = f"geoplan_test_{os.getpid()}_{next(_schemas)}"
+    with psycopg.connect(postgis_server, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+    url = schema_url(postgis_server, schema)
+    store = PostgisStore(url)
+    store.init_schema()
+    store.close()
+    yield url
+    with psycopg.connect(postgis_server, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture
+def database_url(postgis_schema: str) -> str:
+    """The session's schema with every layer and the change log emptied (triggers off while emptying)."""
+    import psycopg
+
+    from geoplan.layers import default_catalogue
+
+    tables = ", ".join(f'"{name}"' for name in default_catalogue().names)
+    with psycopg.connect(postgis_schema, autocommit=True) as conn, conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute(f"TRUNCATE geoplan_changes, {tables}")
+        conn.execute("UPDATE geoplan_layers SET surveyed = NULL, revision = revision + 1")
+    return postgis_schema
+
+
+@pytest.fixture
+def empty_store(store_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of the backend under test (a data directory, or an emptied PostGIS schema)."""
+    if store_backend == "postgis":
+        from geoplan.layers.pgstore import PostgisStore
+
+        store = PostgisStore(request.getfixturevalue("database_url"))
+        yield store
+        store.close()
+        return
     data = tmp_path / "data"
     data.mkdir()
-    return LayerStore(data)
+    yield LayerStore(data)
 
 
 @pytest.fixture
@@ -39,6 +150,29 @@ def demo_data_dir(tmp_path: Path) -> Path:
     target = tmp_path / "demo"
     shutil.copytree(DEMO_DIR, target, ignore=shutil.ignore_patterns(".geoplan"))
     return target
+
+
+def stored_state(store: Store) -> object:
+    """Everything a store holds, to prove a refused write changed nothing: the files' bytes, or the tables."""
+    if isinstance(store, LayerStore):
+        files = sorted(store.data_dir.rglob("*"))
+        return {
+            p.relative_to(store.data_dir).as_posix(): p.read_bytes()
+            for p in files
+            if p.is_file() and not {"cache", "locks"} & set(p.parts)
+        }
+    layers = {name: (store.signature(name), store.features(name), store.survey(name)) for name in store.layer_names}
+    return layers, store.changes()
+
+
+def reopened(store: Store) -> Store:
+    """A second store over the same data, as another process would open it (nothing cached)."""
+    if isinstance(store, LayerStore):
+        return LayerStore(store.data_dir, store.catalogue)
+    from geoplan.layers.pgstore import PostgisStore
+
+    assert isinstance(store, PostgisStore)
+    return PostgisStore(store.url, store.catalogue, pool_size=1)
 
 
 @pytest.fixture

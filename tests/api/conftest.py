@@ -21,6 +21,7 @@ from shapely.geometry import LineString, Point, box, mapping
 from geoplan.api import create_app
 from geoplan.config import Settings
 from geoplan.layers import LayerStore
+from geoplan.layers.backend import Store
 
 PLANNER_TOKEN = "planner-secret-for-tests"
 VIEWER_TOKEN = "viewer-secret-for-tests"
@@ -52,9 +53,9 @@ def feature(geom, **props) -> dict:
     return {"type": "Feature", "geometry": mapping(lonlat(geom)), "properties": props}
 
 
-def build_grid(data: Path) -> LayerStore:
+def build_grid(data: Path | Store) -> Store:
     """Three 1 km villages in a row (x 0–3 km), two settlements each, four roads, three facilities."""
-    store = LayerStore(data)
+    store = LayerStore(data) if isinstance(data, Path) else data
     villages = [
         feature(box(i * 1000, 0, (i + 1) * 1000, 1000), code=f"42000000000{i + 1}", name=f"村{i + 1}", households=100)
         for i in range(3)
@@ -97,7 +98,10 @@ def build_grid(data: Path) -> LayerStore:
 
 
 @pytest.fixture
-def grid_dir(tmp_path: Path) -> Path:
+def grid_dir(tmp_path: Path, store_backend: str) -> Path:
+    """The grid as layer files (file layout: a test that checks files runs on the file store only)."""
+    if store_backend != "files":
+        pytest.fail("a test run on the PostGIS backend asked for the grid's files: mark it files_only")
     data = tmp_path / "grid"
     data.mkdir()
     build_grid(data)
@@ -105,8 +109,34 @@ def grid_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def grid_settings(grid_dir: Path) -> Settings:
-    return Settings(data_dir=grid_dir, tokens_env=TOKENS)
+def grid_settings(store_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings of an API over the grid, in the backend under test."""
+    if store_backend == "postgis":
+        from geoplan.layers.pgstore import PostgisStore
+
+        url = request.getfixturevalue("database_url")
+        store = PostgisStore(url)
+        build_grid(store)
+        store.close()
+        return Settings(data_dir=tmp_path / "no-files", database_url=url, tokens_env=TOKENS)
+    return Settings(data_dir=request.getfixturevalue("grid_dir"), tokens_env=TOKENS)
+
+
+@pytest.fixture
+def grid_store(grid_settings: Settings) -> Iterator[Store]:
+    """A store over the grid as another process would open it (the backend under test)."""
+    from geoplan.layers.backend import open_store
+
+    store = open_store(grid_settings)
+    yield store
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    """The environment a server process needs to serve these settings' store."""
+    return {"GEOPLAN_DATABASE_URL": settings.database_url} if settings.database_url else {}
 
 
 @pytest.fixture

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 from shapely.geometry import Point, mapping
 
-from geoplan.layers import LayerStore
-from tests.api.conftest import PLANNER, LiveServer, lonlat
+from geoplan.config import Settings
+from geoplan.layers.backend import Store
+from tests.api.conftest import PLANNER, LiveServer, lonlat, server_env
+from tests.conftest import reopened
 
 CLIENTS = 8
 PER_CLIENT = 50
 
 
 @pytest.mark.slow
-def test_two_workers_eight_clients_lose_nothing(grid_dir: Path) -> None:
-    before = LayerStore(grid_dir).count("facilities")
-    server = LiveServer(grid_dir, workers=2)
+def test_two_workers_eight_clients_lose_nothing(grid_settings: Settings, grid_store: Store) -> None:
+    before = grid_store.count("facilities")
+    server = LiveServer(grid_settings.data_dir, workers=2, env=server_env(grid_settings))
     try:
 
         def client(n: int) -> list[str]:
@@ -44,7 +45,7 @@ def test_two_workers_eight_clients_lose_nothing(grid_dir: Path) -> None:
             listed = http.get("/collections/facilities/items", params={"limit": 10_000}).json()
     finally:
         server.stop()
-    store = LayerStore(grid_dir)
+    store = reopened(grid_store)
     assert len(created) == len(set(created)) == CLIENTS * PER_CLIENT
     assert store.count("facilities") == before + CLIENTS * PER_CLIENT
     assert set(created) <= {f["id"] for f in store.features("facilities")}

@@ -15,6 +15,7 @@ from geoplan.layers import LayerStore
 from geoplan.layers.changelog import ChangeLog
 from geoplan.layers.files import read_collection
 
+from ..conftest import stored_state
 from .conftest import DLAT, DLON, LAT0, LON0, road
 
 
@@ -80,13 +81,13 @@ def test_patch_replace_delete_and_versions(two_villages: LayerStore):
         two_villages.get("roads", fid)
 
 
-def test_invalid_patch_changes_nothing_on_disk(two_villages: LayerStore):
+def test_invalid_patch_changes_nothing_stored(two_villages: LayerStore):
     fid = two_villages.insert("roads", road())["id"]
-    before = two_villages.path("roads").read_bytes()
+    before = stored_state(two_villages)
     with pytest.raises(ValidationFailed) as err:
         two_villages.patch("roads", fid, {"properties": {"surface": "marble"}})
     assert err.value.problems[0].field == "surface"
-    assert two_villages.path("roads").read_bytes() == before
+    assert stored_state(two_villages) == before
 
 
 def test_feature_edited_three_times_lists_and_restores_each_earlier_version(two_villages: LayerStore):
@@ -166,6 +167,7 @@ def test_frame_has_every_catalogue_column(two_villages: LayerStore):
     assert two_villages.frame("buildings").empty
 
 
+@pytest.mark.files_only
 def test_exception_mid_write_leaves_the_file_intact(two_villages: LayerStore, monkeypatch):
     two_villages.insert("roads", road())
     path = two_villages.path("roads")
@@ -199,6 +201,7 @@ KILL_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.files_only
 def test_killed_process_leaves_previous_file_and_history_consistent(two_villages: LayerStore):
     fid = two_villages.insert("roads", road(name="原名"))["id"]
     path = two_villages.path("roads")
@@ -215,6 +218,7 @@ def test_killed_process_leaves_previous_file_and_history_consistent(two_villages
     assert [v.feature["properties"]["name"] for v in two_villages.history("roads", fid)] == ["原名", "新名"]
 
 
+@pytest.mark.files_only
 def test_written_file_is_rfc7946_one_feature_per_line(two_villages: LayerStore):
     two_villages.insert("roads", road())
     two_villages.insert("roads", road(name="第二条"))
@@ -226,6 +230,7 @@ def test_written_file_is_rfc7946_one_feature_per_line(two_villages: LayerStore):
     assert "第二条" in text  # UTF-8, not \\u escapes
 
 
+@pytest.mark.files_only
 def test_layer_files_keep_ordinary_permissions(two_villages: LayerStore):
     path = two_villages.path("villages")
     assert path.stat().st_mode & 0o644 == 0o644  # readable by a web server, not 0600 like a temp file

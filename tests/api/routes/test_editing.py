@@ -7,7 +7,7 @@ The grid (tests/api/conftest.py): villages are the 1 km squares x 0–3 km, y 0�
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,15 +15,16 @@ from shapely.geometry import LineString, Point, mapping
 
 from geoplan.api import create_app
 from geoplan.config import Settings
-from geoplan.layers import LayerStore
-from tests.api.conftest import PLANNER, TOKENS, VIEWER, layer_bytes, lonlat
+from geoplan.layers.backend import Store
+from tests.api.conftest import PLANNER, TOKENS, VIEWER, lonlat
+from tests.conftest import stored_state
 
 CAROL = {"Authorization": "Bearer carol-secret"}
 
 
 @pytest.fixture
-def two_planners(grid_dir: Path) -> Iterator[TestClient]:
-    settings = Settings(data_dir=grid_dir, tokens_env=TOKENS + ",planner:carol:carol-secret")
+def two_planners(grid_settings: Settings) -> Iterator[TestClient]:
+    settings = grid_settings.with_overrides(tokens_env=TOKENS + ",planner:carol:carol-secret")
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -37,8 +38,8 @@ def test_whoami_names_the_caller_and_role(client: TestClient) -> None:
     assert client.get("/whoami", headers={"Authorization": "Bearer nobody"}).status_code == 401
 
 
-def test_read_only_server_says_it_takes_no_writes(grid_dir: Path) -> None:
-    with TestClient(create_app(Settings(data_dir=grid_dir))) as c:
+def test_read_only_server_says_it_takes_no_writes(grid_settings: Settings) -> None:
+    with TestClient(create_app(replace(grid_settings, tokens_env=""))) as c:
         assert c.get("/whoami").json()["writable"] is False
 
 
@@ -56,7 +57,7 @@ def test_write_names_its_change_and_history_names_who(client: TestClient) -> Non
     assert client.get("/collections/nolayer/items/facility-1/history").status_code == 404
 
 
-def test_undo_own_change_restores_the_feature_as_a_new_version(client: TestClient, grid_dir: Path) -> None:
+def test_undo_own_change_restores_the_feature_as_a_new_version(client: TestClient, grid_store: Store) -> None:
     r = client.patch("/collections/facilities/items/facility-1", json={"properties": {"name": "改名"}}, headers=PLANNER)
     change = r.headers["Geoplan-Change"]
     assert client.post(f"/changes/{change}/undo").status_code == 401
@@ -66,7 +67,7 @@ def test_undo_own_change_restores_the_feature_as_a_new_version(client: TestClien
     assert done.json()["undid"] == change and done.json()["count"] == 1
     after = client.get("/collections/facilities/items/facility-1").json()
     assert (after["properties"]["name"], after["properties"]["version"]) == ("设施1", 3)
-    assert LayerStore(grid_dir).history("facilities", "facility-1")[-1].actor == "alice"
+    assert grid_store.history("facilities", "facility-1")[-1].actor == "alice"
 
 
 def test_undo_of_a_delete_brings_the_feature_back(client: TestClient) -> None:
@@ -79,9 +80,9 @@ def test_undo_of_a_delete_brings_the_feature_back(client: TestClient) -> None:
     assert back["properties"]["name"] == "设施2" and back["properties"]["version"] == 2  # a new version
 
 
-def test_undo_refuses_someone_elses_change_and_a_superseded_one(two_planners: TestClient, grid_dir: Path) -> None:
+def test_undo_refuses_someone_elses_change_and_a_superseded_one(two_planners: TestClient, grid_store: Store) -> None:
     c = two_planners
-    insert_change = LayerStore(grid_dir).history("facilities", "facility-1")[0].change  # the fixture's insert
+    insert_change = grid_store.history("facilities", "facility-1")[0].change  # the fixture's insert
     r = c.post(f"/changes/{insert_change}/undo", headers=PLANNER)
     assert r.status_code == 403 and "fixture" in r.json()["detail"]
 
@@ -90,10 +91,10 @@ def test_undo_refuses_someone_elses_change_and_a_superseded_one(two_planners: Te
     assert c.post(f"/changes/{change}/undo", headers=CAROL).status_code == 403
     carols = c.patch("/collections/facilities/items/facility-3", json={"properties": {"year": 2030}}, headers=CAROL)
     assert carols.status_code == 200
-    before = layer_bytes(grid_dir)
+    before = stored_state(grid_store)
     stale = c.post(f"/changes/{change}/undo", headers=PLANNER)
     assert stale.status_code == 412  # carol's later edit is not thrown away
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
     assert c.get("/collections/facilities/items/facility-3").json()["properties"]["year"] == 2030
     assert c.post("/changes/20990101T000000000000-abcdef/undo", headers=PLANNER).status_code == 404
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import LineString, Point, Polygon, mapping
 
-from geoplan.layers import LayerStore
-from tests.api.conftest import PLANNER, PLANNER_TOKEN, VIEWER, VIEWER_TOKEN, feature, grid_box, layer_bytes, lonlat
+from geoplan.layers.backend import Store
+from tests.api.conftest import PLANNER, PLANNER_TOKEN, VIEWER, VIEWER_TOKEN, feature, grid_box, lonlat
+from tests.conftest import stored_state
 
 GEOJSON = "application/geo+json"
 PROBLEM = "application/problem+json"
@@ -236,7 +236,7 @@ def new_road(**props) -> dict:
     return f
 
 
-def test_post_creates_with_location_and_etag_and_records_the_actor(client: TestClient, grid_dir: Path) -> None:
+def test_post_creates_with_location_and_etag_and_records_the_actor(client: TestClient, grid_store: Store) -> None:
     r = client.post("/collections/roads/items", json=new_road(), headers=PLANNER)
     assert r.status_code == 201, r.text
     fid = r.json()["id"]
@@ -244,7 +244,7 @@ def test_post_creates_with_location_and_etag_and_records_the_actor(client: TestC
     assert r.headers["etag"] == '"1"'
     assert client.get(f"/collections/roads/items/{fid}").json()["properties"]["name"] == "新路"
     assert client.get("/collections/roads/items").json()["numberMatched"] == 5
-    assert LayerStore(grid_dir).changes("roads")[-1].actor == "alice"
+    assert grid_store.changes("roads")[-1].actor == "alice"
     # The village code is filled from the geometry: the new road lies in village 1.
     assert r.json()["properties"]["village_code"] == "420000000001"
 
@@ -280,10 +280,10 @@ def _bad_bodies() -> dict[str, tuple[bytes, str]]:
     ],
 )
 def test_bad_posts_are_problem_json_naming_the_field_and_change_nothing(
-    client: TestClient, grid_dir: Path, case: str, field: str, code: str, detail_mentions: str
+    client: TestClient, grid_store: Store, case: str, field: str, code: str, detail_mentions: str
 ) -> None:
     body, layer = _bad_bodies()[case]
-    before = layer_bytes(grid_dir)
+    before = stored_state(grid_store)
     r = client.post(
         f"/collections/{layer}/items", content=body, headers={**PLANNER, "Content-Type": "application/geo+json"}
     )
@@ -293,7 +293,7 @@ def test_bad_posts_are_problem_json_naming_the_field_and_change_nothing(
     # Exactly the one rule each body breaks (so the 422 is not owed to some other defect of the fixture).
     assert [(p["field"], p["code"]) for p in problem["problems"]] == [(field, code)]
     assert detail_mentions in problem["detail"]
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
 
 
 def test_problems_are_chinese_by_default_and_english_on_request(client: TestClient) -> None:
@@ -305,27 +305,27 @@ def test_problems_are_chinese_by_default_and_english_on_request(client: TestClie
     assert "required" in en["problems"][0]["message"].lower()
 
 
-def test_non_json_post_is_400_naming_json_and_changes_nothing(client: TestClient, grid_dir: Path) -> None:
+def test_non_json_post_is_400_naming_json_and_changes_nothing(client: TestClient, grid_store: Store) -> None:
     body, _ = _bad_bodies()["not JSON"]
-    before = layer_bytes(grid_dir)
+    before = stored_state(grid_store)
     r = client.post("/collections/roads/items", content=body, headers={**PLANNER, "Content-Type": "application/json"})
     assert r.status_code == 400 and r.headers["content-type"] == PROBLEM
     assert "not valid JSON" in r.json()["detail"]
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
 
 
-def test_twenty_megabyte_body_is_413_and_changes_nothing(client: TestClient, grid_dir: Path) -> None:
-    before = layer_bytes(grid_dir)
+def test_twenty_megabyte_body_is_413_and_changes_nothing(client: TestClient, grid_store: Store) -> None:
+    before = stored_state(grid_store)
     big = new_road(note="x" * (20 * 1024 * 1024))
     r = client.post("/collections/roads/items", content=orjson.dumps(big), headers=PLANNER)
     assert r.status_code == 413
     assert r.headers["content-type"] == PROBLEM
     assert "exceeds the limit of 10485760 bytes" in r.json()["detail"]
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
 
 
-def test_writes_need_a_planner_token(client: TestClient, grid_dir: Path) -> None:
-    before = layer_bytes(grid_dir)
+def test_writes_need_a_planner_token(client: TestClient, grid_store: Store) -> None:
+    before = stored_state(grid_store)
     r = client.post("/collections/roads/items", json=new_road())
     assert r.status_code == 401
     assert r.headers["www-authenticate"].startswith("Bearer")
@@ -333,19 +333,19 @@ def test_writes_need_a_planner_token(client: TestClient, grid_dir: Path) -> None
     bad = {"Authorization": "Bearer not-a-token"}
     assert client.delete("/collections/roads/items/road-1", headers=bad).status_code == 401
     assert client.delete("/collections/roads/items/road-1", headers=VIEWER).status_code == 403
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
 
 
-def test_put_with_stale_etag_is_412_and_current_etag_succeeds(client: TestClient, grid_dir: Path) -> None:
+def test_put_with_stale_etag_is_412_and_current_etag_succeeds(client: TestClient, grid_store: Store) -> None:
     current = client.get("/collections/roads/items/road-2")
     etag = current.headers["etag"]
     body = current.json()
     body.pop("links")
     body["properties"]["status"] = "completed"
-    before = layer_bytes(grid_dir)
+    before = stored_state(grid_store)
     r = client.put("/collections/roads/items/road-2", json=body, headers={**PLANNER, "If-Match": '"7"'})
     assert r.status_code == 412 and r.headers["content-type"] == PROBLEM
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
     r = client.put("/collections/roads/items/road-2", json=body, headers={**PLANNER, "If-Match": etag})
     assert r.status_code == 200, r.text
     assert r.headers["etag"] == '"2"'
@@ -357,18 +357,18 @@ def test_put_with_stale_etag_is_412_and_current_etag_succeeds(client: TestClient
 
 @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
 def test_patch_and_delete_with_a_stale_etag_are_412_and_change_nothing(
-    client: TestClient, grid_dir: Path, method: str
+    client: TestClient, grid_store: Store, method: str
 ) -> None:
-    before = layer_bytes(grid_dir)
+    before = stored_state(grid_store)
     body = orjson.dumps({"properties": {"surface": "gravel"}}) if method == "PATCH" else None
     r = client.request(method, "/collections/roads/items/road-1", content=body, headers={**PLANNER, "If-Match": '"2"'})
     assert r.status_code == 412 and r.headers["content-type"] == PROBLEM
     assert r.json()["current_version"] == "1"
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
 
 
-def test_if_match_compares_strongly_and_accepts_a_list(client: TestClient, grid_dir: Path) -> None:
-    before = layer_bytes(grid_dir)
+def test_if_match_compares_strongly_and_accepts_a_list(client: TestClient, grid_store: Store) -> None:
+    before = stored_state(grid_store)
     patch = {"properties": {"surface": "gravel"}}
     for stale in ('W/"1"', '"2", "3"'):  # weak, a list without the current one
         r = client.patch("/collections/roads/items/road-1", json=patch, headers={**PLANNER, "If-Match": stale})
@@ -376,14 +376,14 @@ def test_if_match_compares_strongly_and_accepts_a_list(client: TestClient, grid_
     for malformed in ("1", "road-1", '"road-1"'):  # unquoted, not an ETag this server issues
         r = client.patch("/collections/roads/items/road-1", json=patch, headers={**PLANNER, "If-Match": malformed})
         assert r.status_code == 400, malformed
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
     r = client.patch("/collections/roads/items/road-1", json=patch, headers={**PLANNER, "If-Match": '"5", "1"'})
     assert r.status_code == 200 and r.headers["etag"] == '"2"'
     r = client.patch("/collections/roads/items/road-1", json=patch, headers={**PLANNER, "If-Match": "*"})
     assert r.status_code == 200 and r.headers["etag"] == '"3"'
 
 
-def test_patch_is_a_json_merge_patch(client: TestClient, grid_dir: Path) -> None:
+def test_patch_is_a_json_merge_patch(client: TestClient, grid_store: Store) -> None:
     r = client.patch(
         "/collections/roads/items/road-1",
         content=orjson.dumps({"properties": {"surface": "gravel", "year": None}}),
@@ -393,7 +393,7 @@ def test_patch_is_a_json_merge_patch(client: TestClient, grid_dir: Path) -> None
     props = r.json()["properties"]
     # null removes the property: the file no longer holds it, responses show it as null like every unset field
     assert props["surface"] == "gravel" and props["year"] is None and props["name"] == "路1"
-    assert "year" not in LayerStore(grid_dir).get("roads", "road-1")["properties"]
+    assert "year" not in grid_store.get("roads", "road-1")["properties"]
     assert r.headers["etag"] == '"2"'
     r = client.patch("/collections/roads/items/road-1", json={"properties": {"surface": "tarmac"}}, headers=PLANNER)
     assert r.status_code == 422
@@ -406,17 +406,17 @@ def test_delete_then_404(client: TestClient) -> None:
     assert client.delete("/collections/roads/items/road-4", headers=PLANNER).status_code == 404
 
 
-def test_if_match_can_be_made_mandatory(grid_settings) -> None:
+def test_if_match_can_be_made_mandatory(grid_settings, grid_store: Store) -> None:
     from geoplan.api import create_app
 
     strict = TestClient(create_app(grid_settings.with_overrides(require_if_match=True)))
-    before = layer_bytes(grid_settings.data_dir)
+    before = stored_state(grid_store)
     r = strict.delete("/collections/roads/items/road-1", headers=PLANNER)
     assert r.status_code == 428 and r.headers["content-type"] == PROBLEM
     assert strict.patch("/collections/roads/items/road-1", json={"properties": {}}, headers=PLANNER).status_code == 428
     body = strict.get("/collections/roads/items/road-1").json()
     assert strict.put("/collections/roads/items/road-1", json=body, headers=PLANNER).status_code == 428
-    assert layer_bytes(grid_settings.data_dir) == before
+    assert stored_state(grid_store) == before
     assert strict.delete("/collections/roads/items/road-1", headers={**PLANNER, "If-Match": '"1"'}).status_code == 204
 
 
@@ -429,19 +429,19 @@ def test_reads_can_require_a_viewer_token(grid_settings) -> None:
     assert closed.get("/collections/roads/items", headers=PLANNER).status_code == 200
 
 
-def test_read_model_sees_writes_made_by_another_process(client: TestClient, grid_dir: Path) -> None:
+def test_read_model_sees_writes_made_by_another_process(client: TestClient, grid_store: Store) -> None:
     assert client.get("/collections/roads/items").json()["numberMatched"] == 4
-    LayerStore(grid_dir).delete("roads", "road-1", actor="other-process")  # a separate store = another writer
+    grid_store.delete("roads", "road-1", actor="other-process")  # a separate store = another writer
     assert ids(client.get("/collections/roads/items")) == ["road-2", "road-3", "road-4"]
 
 
-def test_every_catalogue_property_is_present_on_every_feature(client: TestClient, grid_dir: Path) -> None:
+def test_every_catalogue_property_is_present_on_every_feature(client: TestClient, grid_store: Store) -> None:
     """GDAL/QGIS take a layer's fields from the first page: unset properties must be there, as null."""
-    spec = LayerStore(grid_dir).spec("facilities")
+    spec = grid_store.spec("facilities")
     body = client.get("/collections/facilities/items", params={"limit": 1}).json()
     props = body["features"][0]["properties"]
     assert list(props) == list(spec.field_names)
-    stored = LayerStore(grid_dir).get("facilities", body["features"][0]["id"])["properties"]
+    stored = grid_store.get("facilities", body["features"][0]["id"])["properties"]
     for name in spec.field_names:
         assert props[name] == stored.get(name)  # stored values kept, unset ones null
     assert any(stored.get(n) is None for n in spec.field_names)  # the fixture really has unset fields
@@ -476,7 +476,7 @@ def _basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-def test_qgis_edit_sequence_with_http_basic(client: TestClient, grid_dir: Path) -> None:
+def test_qgis_edit_sequence_with_http_basic(client: TestClient, grid_store: Store) -> None:
     """What QGIS ≥ 3.32 sends with a Basic login: OPTIONS, then POST, PUT, DELETE — all with Basic credentials."""
     alice = _basic("alice", PLANNER_TOKEN)
     assert "POST" in client.options("/collections/roads/items", headers=alice).headers["allow"]
@@ -499,10 +499,10 @@ def test_qgis_edit_sequence_with_http_basic(client: TestClient, grid_dir: Path) 
     full.pop("links")
     r = client.put("/collections/roads/items/road-q", json=full, headers={**alice, "If-Match": r.headers["etag"]})
     assert r.status_code == 200, r.text
-    assert LayerStore(grid_dir).get("roads", "road-q")["properties"]["name"] == "新路（改）"
+    assert grid_store.get("roads", "road-q")["properties"]["name"] == "新路（改）"
     assert client.delete("/collections/roads/items/road-q", headers=alice).status_code == 204
-    assert "road-q" not in {f["id"] for f in LayerStore(grid_dir).features("roads")}
-    changes = LayerStore(grid_dir).changes()
+    assert "road-q" not in {f["id"] for f in grid_store.features("roads")}
+    changes = grid_store.changes()
     assert {c.actor for c in changes[-3:]} == {"alice"}
 
 
@@ -518,9 +518,9 @@ def test_qgis_edit_sequence_with_http_basic(client: TestClient, grid_dir: Path) 
     ],
 )
 def test_basic_credentials_are_checked_like_tokens(
-    client: TestClient, grid_dir: Path, headers: dict[str, str], status: int
+    client: TestClient, grid_store: Store, headers: dict[str, str], status: int
 ) -> None:
-    before = layer_bytes(grid_dir)
+    before = stored_state(grid_store)
     new = {**feature(LineString([(0, 100), (900, 100)]), name="新路", status="planned"), "id": "road-x"}
     assert client.post("/collections/roads/items", json=new, headers=headers).status_code == status
-    assert layer_bytes(grid_dir) == before
+    assert stored_state(grid_store) == before
