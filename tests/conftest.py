@@ -36,6 +36,7 @@ BACKEND_MODULES = (
     "tests/layers/test_store.py",
     "tests/layers/test_survey.py",
     "tests/layers/test_pgstore.py",
+    "tests/layers/test_write_change.py",
     "tests/api/routes/test_items.py",
     "tests/api/routes/test_editing.py",
     "tests/api/routes/test_collections.py",

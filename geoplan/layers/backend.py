@@ -105,7 +105,27 @@ class Store(Protocol):
     # data coverage
     def survey(self, layer: str) -> Survey: ...
 
-    def set_survey(self, layer: str, survey: Survey, *, actor: str | None = None) -> str: ...
+    def set_survey(
+        self,
+        layer: str,
+        survey: Survey,
+        *,
+        actor: str | None = None,
+        if_match: str | None = None,
+        change: str | None = None,
+    ) -> str: ...
+
+    def write_change(
+        self,
+        inserts: dict[str, Sequence[dict[str, Any]]],
+        replaces: dict[str, Sequence[dict[str, Any]]] | None = None,
+        *,
+        actor: str | None = None,
+        op: str = "plan",
+        message: str | None = None,
+    ) -> WriteResult:
+        """Features of several layers written as one change (one undo)."""
+        ...
 
     # history
     def history(self, layer: str, fid: str) -> list[Version]: ...

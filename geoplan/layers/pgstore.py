@@ -55,7 +55,7 @@ from geoplan.layers.store import (
     new_change_id,
     utc_now,
 )
-from geoplan.layers.survey import Survey
+from geoplan.layers.survey import Survey, SurveyConflict
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -365,10 +365,58 @@ class PostgisStore(WriteRules):
             row = conn.execute(f"SELECT surveyed FROM {LAYERS_TABLE} WHERE layer = %s", (layer,)).fetchone()
         return Survey.from_json(row[0] if row else None)
 
-    def set_survey(self, layer: str, survey: Survey, *, actor: str | None = None) -> str:
-        change = new_change_id()
-        self._write(layer, [], actor=actor, op="survey", change=change, survey=survey)
+    def set_survey(
+        self,
+        layer: str,
+        survey: Survey,
+        *,
+        actor: str | None = None,
+        if_match: str | None = None,
+        change: str | None = None,
+    ) -> str:
+        """Declare where a layer was surveyed (undoable); ``if_match``: the :attr:`Survey.tag` last read."""
+        change = change or new_change_id()
+
+        def checked(current: Survey) -> Survey:
+            if if_match is not None and current.tag != if_match:
+                raise SurveyConflict(layer, if_match, current.tag)
+            return survey
+
+        self._write(layer, [], actor=actor, op="survey", change=change, survey=checked)
         return change
+
+    def write_change(
+        self,
+        inserts: dict[str, Sequence[dict[str, Any]]],
+        replaces: dict[str, Sequence[dict[str, Any]]] | None = None,
+        *,
+        actor: str | None = None,
+        op: str = "plan",
+        message: str | None = None,
+    ) -> WriteResult:
+        """Insert and replace features in several layers as ONE change (one transaction, one undo)."""
+        replaces = replaces or {}
+        ops: dict[str, list[Op]] = {}
+        for layer, feats in inserts.items():
+            ops.setdefault(layer, []).extend(self._insert_op(layer, f) for f in feats)
+        for layer, feats in replaces.items():
+            ops.setdefault(layer, []).extend(Op("replace", str(f.get("id")), f) for f in feats)
+        problems: list[Problem] = []
+        for layer, items in ops.items():  # every feature checked before anything is written
+            spec = self.spec(layer)
+            for o in items:
+                problems += self._normalise(spec, o.fid, o.feature, None)[1]
+        if problems:
+            raise ValidationFailed(problems)
+        change = new_change_id()
+        saved: list[dict[str, Any]] = []
+        with self.connection() as conn, conn.transaction():
+            self._begin(conn, change=change, actor=actor, op=op, message=message)
+            for layer in sorted(ops):
+                self._lock_layer(conn, layer)
+            for layer in sorted(ops):
+                saved += self._write_locked(conn, layer, ops[layer], change=change, actor=actor, op=op, message=message)
+        return WriteResult(change, saved)
 
     # ---------------------------------------------------------------- history
     def _records(self, conn: psycopg.Connection, where: str, params: Sequence[Any]) -> list[ChangeRecord]:
@@ -487,7 +535,10 @@ class PostgisStore(WriteRules):
                 current = self._current(conn, layer, [r.id for r in mine if r.id is not None])
                 if only_if_current:
                     for rec in mine:
-                        if rec.id is None:
+                        if rec.id is None:  # the survey declaration: still the one this change wrote?
+                            declared = Survey.from_json(self._lock_layer(conn, layer))
+                            if declared != Survey.from_json(rec.after):
+                                raise SurveyConflict(layer, Survey.from_json(rec.after).tag, declared.tag)
                             continue
                         now = current.get(rec.id)
                         now_version = None if now is None else int(now["properties"].get("version", 1))
@@ -509,6 +560,15 @@ class PostgisStore(WriteRules):
                                    survey=survey)  # fmt: skip
                 count += len(ops)
         return ChangeSummary(new_change, utc_now(), actor, "undo", target.layers, count, message)
+
+    # ---------------------------------------------------------------- operations
+    def health(self) -> list[str]:
+        """Problems that stop this store serving (empty when healthy): the database unreachable, or its schema
+        missing tables, columns or triggers the catalogue needs.  For /healthz: a few catalogue queries."""
+        try:
+            return schema_problems(self)
+        except DatabaseError as exc:
+            return [str(exc)]
 
     # ---------------------------------------------------------------- validation
     def validate_files(self, paths: Iterable[Path] | None = None) -> FileReport:
