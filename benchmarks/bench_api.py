@@ -18,6 +18,15 @@ pygeoapi's GeoPackage backend.  pygeoapi lives in its own venv so it cannot dist
 
 The GeoPackage backend needs SQLite's SpatiaLite module (Debian: ``apt-get install libsqlite3-mod-spatialite``).
 
+PostgreSQL/PostGIS (``URL`` of a database the benchmark may create schemas in; TiPG in its own venv):
+
+    .venv/bin/python benchmarks/bench_api.py --setup-tipg --postgis postgresql:///bench --scales 300000
+
+loads the layer with ``geoplan db init`` + ``db load`` and serves it from geoplan on the files (the baseline),
+geoplan on PostGIS and TiPG on the same table: bbox p50, item p50, requests/s at 4 clients and a single POST p50.
+``--postgis URL --writers [--kill]`` runs 4 API processes × 8 clients × 50 POSTs against one database (killing one
+process with SIGKILL midway) and checks every acknowledged write is stored exactly once.
+
 County scale (no pygeoapi needed), on the synthetic county of ``synthetic.py``:
 
     .venv/bin/python benchmarks/bench_api.py --writes [--villages 3000] [--baseline /path/to/older/checkout]
@@ -543,6 +552,225 @@ def run_writes(villages: int, posts: int, requests: int, baseline: Path | None) 
         print(row)
 
 
+# ------------------------------------------------------------------------------------------------ PostGIS
+TIPG_VENV = REPO / ".venv-tipg"
+
+
+def setup_tipg() -> None:
+    """A venv of its own for TiPG (it pins its own FastAPI/asyncpg; the project's venv stays untouched)."""
+    if not (TIPG_VENV / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG_VENV)], check=True)
+    subprocess.run([str(TIPG_VENV / "bin" / "pip"), "install", "-q", "tipg", "uvicorn"], check=True)
+
+
+def _schema_url(url: str, schema: str) -> str:
+    from urllib.parse import quote
+
+    return f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema},public')}"
+
+
+def load_postgis(url: str, schema: str, data_dir: Path) -> str:
+    """A fresh schema holding the data directory's layers (geoplan db init + load); its URL."""
+    import psycopg
+
+    from geoplan.layers.pgstore import PostgisStore, load_files
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    schema_url = _schema_url(url, schema)
+    store = PostgisStore(schema_url)
+    store.init_schema()
+    load_files(store, data_dir)
+    store.close()
+    with psycopg.connect(schema_url, autocommit=True) as conn:
+        conn.execute("ANALYZE buildings")
+    return schema_url
+
+
+def start_tipg(url: str, schema: str) -> Server:
+    port = free_port()
+    env = {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": f'["{schema}"]', "TIPG_MAX_FEATURES_PER_QUERY": "10000"}
+    cmd = [str(TIPG_VENV / "bin" / "python"), "-m", "uvicorn", "tipg.main:app"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+    return Server("tipg", cmd, env, "/conformance", port)
+
+
+def post_p50(base: str, token: str, posts: int, lon: float, lat: float) -> Figures:
+    """Single POSTs of one new footprint, one after another (each validated, logged and committed)."""
+    import orjson
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}
+    times = []
+    with httpx.Client(timeout=900) as http:
+        for i in range(posts):
+            body = orjson.dumps(_building(i, lon + 0.0002 * i, lat + 0.0001 * (i % 7), "420000000001"))
+            t = time.perf_counter()
+            r = http.post(f"{base}/collections/buildings/items", content=body, headers=headers)
+            times.append((time.perf_counter() - t) * 1000)
+            r.raise_for_status()
+    q = statistics.quantiles(times, n=20) if len(times) >= 2 else times * 19
+    return Figures(statistics.median(times), q[18], 0.0, len(times))
+
+
+def run_postgis(n: int, url: str, requests: int, posts: int) -> None:
+    """geoplan on PostGIS beside geoplan on files and TiPG on the same table: bbox, item, req/s, POST."""
+    root = Path(tempfile.mkdtemp(prefix=f"geoplan-bench-pg-{n}-"))
+    schema = f"geoplan_bench_{n}"
+    token = "bench-secret"
+    servers: list[Server] = []
+    rows: list[tuple[str, str, Figures | float]] = []
+    try:
+        t = time.perf_counter()
+        data_dir, _, _ = write_data(n, root)
+        print(f"\n== PostGIS: {n:,} buildings — files written in {time.perf_counter() - t:.1f} s", flush=True)
+        t = time.perf_counter()
+        schema_url = load_postgis(url, schema, data_dir)
+        print(f"geoplan db init + load: {time.perf_counter() - t:.1f} s", flush=True)
+        env = {"GEOPLAN_TOKENS": f"planner:bench:{token}"}
+        targets = []
+        for name, extra in (
+            ("geoplan files", {"GEOPLAN_DATA_DIR": str(data_dir)}),
+            ("geoplan PostGIS", {"GEOPLAN_DATABASE_URL": schema_url, "GEOPLAN_DATA_DIR": str(root / "none")}),
+        ):
+            port = free_port()
+            cmd = [sys.executable, "-m", "uvicorn", "geoplan.api.app:create_app_from_env", "--factory"]
+            cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+            server = Server(name, cmd, {**env, **extra}, "/conformance", port)
+            servers.append(server)
+            t = time.perf_counter()
+            httpx.get(f"{server.url}/collections/buildings/items?limit=1", timeout=900).raise_for_status()
+            print(f"{name}: first request (read + index) {time.perf_counter() - t:.2f} s", flush=True)
+            targets.append((name, server.url, "buildings"))
+        if (TIPG_VENV / "bin" / "python").exists():
+            tipg = start_tipg(url, schema)
+            servers.append(tipg)
+            targets.append(("TiPG", tipg.url, f"{schema}.buildings"))
+        else:
+            print(f"TiPG venv missing ({TIPG_VENV}): run with --setup-tipg to compare with TiPG", flush=True)
+        check_same_answers([(a, b, c, 0) for a, b, c in targets], bboxes(3, seed=3))
+        rng = random.Random(5)
+        boxes = bboxes(requests)
+        ids = [f"building-{rng.randrange(n):06d}" for _ in range(requests)]
+        for name, base, coll in targets:
+            items = f"{base}/collections/{coll}/items"
+            rows.append((name, "bbox 2 km, limit=1000", measure([f"{items}?bbox={b}&limit=1000" for b in boxes])))
+            rows.append((name, "single item", measure([f"{items}/{i}" for i in ids])))
+            print(f"  measured {name}", flush=True)
+        lon, lat = building_features(1)[0]["geometry"]["coordinates"][0][0]
+        for name, base, _ in targets[:2]:
+            rows.append((name, "POST one footprint", post_p50(base, token, posts, lon, lat)))
+        print(f"\n{'server':<18}{'request':<26}{'p50 ms':>9}{'p95 ms':>9}{'req/s @4':>10}{'n':>5}{'errors':>8}")
+        for server_name, request, fig in rows:
+            assert isinstance(fig, Figures)
+            rps = f"{fig.rps:.1f}" if fig.rps else "—"
+            print(
+                f"{server_name:<18}{request:<26}{fig.p50_ms:>9.1f}{fig.p95_ms:>9.1f}{rps:>10}{fig.n:>5}{fig.errors:>8}"
+            )
+        base = {req: fig for srv, req, fig in rows if srv == "geoplan files"}
+        for other in ("geoplan PostGIS", "TiPG"):
+            print(f"ratio {other} / geoplan files (p50; >1 = slower than the file store):")
+            for srv, req, fig in rows:
+                if srv == other and req in base:
+                    print(f"  {req:<26}{fig.p50_ms / base[req].p50_ms:>8.2f}×")  # type: ignore[union-attr]
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        try:
+            import psycopg
+
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        except Exception as exc:  # noqa: BLE001
+            print(f"could not drop {schema}: {exc}")
+
+
+def run_postgis_writers(url: str, servers_n: int, clients: int, posts: int, kill: bool) -> int:
+    """servers_n API processes × clients × posts POSTs into one database; optionally kill -9 one server midway.
+
+    Checks every acknowledged write is stored exactly once (no duplicates, no lost acknowledged write).
+    """
+    import signal
+    import threading
+
+    import orjson
+
+    root = Path(tempfile.mkdtemp(prefix="geoplan-bench-writers-"))
+    schema = "geoplan_bench_writers"
+    token = "bench-secret"
+    servers: list[Server] = []
+    try:
+        data_dir, _, _ = write_data(1000, root)
+        schema_url = load_postgis(url, schema, data_dir)
+        env = {"GEOPLAN_TOKENS": f"planner:bench:{token}", "GEOPLAN_DATABASE_URL": schema_url}
+        for i in range(servers_n):
+            port = free_port()
+            cmd = [sys.executable, "-m", "uvicorn", "geoplan.api.app:create_app_from_env", "--factory"]
+            cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+            servers.append(
+                Server(f"geoplan-{i}", cmd, {**env, "GEOPLAN_DATA_DIR": str(root / "none")}, "/conformance", port)
+            )
+        lon, lat = building_features(1)[0]["geometry"]["coordinates"][0][0]
+        acked: list[str] = []
+        failed = [0]
+        lock = threading.Lock()
+
+        def client(k: int, server: Server, c: int) -> None:
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}
+            with httpx.Client(base_url=server.url, timeout=120) as http:
+                for i in range(posts):
+                    # a place of its own per (server, client, post): a duplicate would show as a repeated shape
+                    f = _building(i, lon + 0.0002 * i, lat + 0.0003 * c + 0.003 * k, "420000000001")
+                    f.pop("id")
+                    try:
+                        r = http.post("/collections/buildings/items", content=orjson.dumps(f), headers=headers)
+                    except httpx.TransportError:
+                        with lock:
+                            failed[0] += 1
+                        return  # this server is gone
+                    if r.status_code == 201:
+                        with lock:
+                            acked.append(r.json()["id"])
+
+        t = time.perf_counter()
+        with ThreadPoolExecutor(servers_n * clients) as pool:
+            futures = [pool.submit(client, k, s, c) for k, s in enumerate(servers) for c in range(clients)]
+            if kill:
+                time.sleep(2.0)
+                os.kill(servers[0].proc.pid, signal.SIGKILL)
+                print(f"killed {servers[0].name} (pid {servers[0].proc.pid}) with SIGKILL mid-writes", flush=True)
+            for fut in futures:
+                fut.result()
+        elapsed = time.perf_counter() - t
+        from geoplan.layers.pgstore import PostgisStore
+
+        store = PostgisStore(schema_url)
+        loaded = {f"building-{i:06d}" for i in range(1000)}
+        stored = [f for f in store.features("buildings") if f["id"] not in loaded]  # the POSTed ones
+        notes = [orjson.dumps(f["geometry"]) for f in stored]
+        inserts = [c for c in store.changes("buildings") if c.op == "insert"]
+        store.close()
+        stored_ids = {f["id"] for f in stored}
+        lost = set(acked) - stored_ids
+        print(
+            f"{servers_n} API processes × {clients} clients × {posts} POSTs in {elapsed:.1f} s "
+            f"({len(acked) / elapsed:.0f} acknowledged writes/s): acknowledged {len(acked)}, stored {len(stored)}, "
+            f"lost acknowledged {len(lost)}, duplicated {len(notes) - len(set(notes))}, "
+            f"insert records {len(inserts)}, connection failures {failed[0]}"
+        )
+        ok = not lost and len(notes) == len(set(notes)) and len(inserts) == len(stored)
+        ok = ok and (kill or len(acked) == servers_n * clients * posts)
+        print("OK" if ok else "FAILED")
+        return 0 if ok else 1
+    finally:
+        for server in servers:
+            if server.proc.poll() is None:
+                server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--setup", action="store_true", help="create .venv-bench with pygeoapi, then run")
@@ -556,7 +784,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--posts", type=int, default=5, help="POSTs per layer for --writes")
     parser.add_argument("--reads", type=int, default=200, help="--writes: requests per read latency")
     parser.add_argument("--baseline", type=Path, help="--writes: also run this checkout (e.g. the previous main)")
+    parser.add_argument("--postgis", metavar="URL", help="PostGIS figures (geoplan files / PostGIS / TiPG) on URL")
+    parser.add_argument("--setup-tipg", action="store_true", help="create .venv-tipg with TiPG, then run")
+    parser.add_argument("--writers", action="store_true", help="with --postgis: 4 API processes × 8 clients × 50 POSTs")
+    parser.add_argument("--kill", action="store_true", help="with --writers: kill -9 one API process midway")
     args = parser.parse_args(argv)
+    if args.setup_tipg:
+        setup_tipg()
+    if args.postgis and args.writers:
+        return run_postgis_writers(args.postgis, 4, 8, 50, args.kill)
+    if args.postgis:
+        for n in (int(s) for s in args.scales.split(",")):
+            run_postgis(n, args.postgis, args.requests, args.posts)
+        return 0
     if args.writes:
         run_writes(args.villages, args.posts, args.reads, args.baseline)
         return 0
