@@ -12,12 +12,11 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from geoplan.layers.catalogue import Catalogue, LayerSpec
-
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from geoplan.config import Settings
+    from geoplan.layers.catalogue import Catalogue, LayerSpec
     from geoplan.layers.store import ChangeSummary, FileReport, LayerSnapshot, Version, WriteResult
     from geoplan.layers.survey import Survey
 
