@@ -14,7 +14,7 @@ Maps: the baseline ``folium.GeoJson(frame, style_function=…, tooltip=…)`` pe
 writes first); geoplan's overview as a file (footprints embedded, drawn from zoom 15 near the view); the served
 overview (footprints fetched from the API by bounding box, so not in the page); the gap map.
 
-Usage: .venv/bin/python benchmarks/bench_maps.py [--scales 12 300 3000] [--pans 40]
+Usage: .venv/bin/python benchmarks/bench_maps.py [--scales 12 300 3000] [--pans 40] [--no-baseline]
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def in_browser(browser, html: Path, pans: int) -> tuple[float | None, float | No
         page.close()
 
 
-def run(n: int, browser, tmp: Path, pans: int) -> None:
+def run(n: int, browser, tmp: Path, pans: int, with_baseline: bool = True) -> None:
     data = cached(n)
     frames = LayerStore(data).frames()
     counts = {k: len(v) for k, v in frames.items() if len(v)}
@@ -130,6 +130,8 @@ def run(n: int, browser, tmp: Path, pans: int) -> None:
         ("geoplan overview (served)", lambda: build_overview_map(frames, display=Display(detail_api=""))),
         ("geoplan gap map", lambda: build_gap_map(frames, baseline_result, plan_result)),
     ]
+    if not with_baseline:  # 3,000 villages: the plain map is ~200 MB of HTML; ratios are then left out
+        maps = maps[1:]
     print(
         f"\n## {n} villages: {sum(counts.values()):,} features ({', '.join(f'{k} {v:,}' for k, v in counts.items())})"
     )
@@ -143,7 +145,7 @@ def run(n: int, browser, tmp: Path, pans: int) -> None:
         size, took = build(make, html)
         first, p95, note = in_browser(browser, html, pans)
         row = (size, took, first, p95)
-        base = base or row
+        base = (base or row) if with_baseline else (0, 0.0, None, None)
 
         def ratio(a: float | None, b: float | None) -> str:
             return f"{a / b:.2f}" if a is not None and b else "—"
@@ -162,13 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[12, 300, 3000])
     parser.add_argument("--pans", type=int, default=40)
+    parser.add_argument("--no-baseline", action="store_true", help="only geoplan's maps (no plain folium map)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for n in args.scales:
-            run(n, browser, Path(tmp), args.pans)
+            run(n, browser, Path(tmp), args.pans, with_baseline=not args.no_baseline)
         browser.close()
     return 0
 
