@@ -6,8 +6,10 @@ import xml.etree.ElementTree as ET
 
 from fastapi.testclient import TestClient
 
+from geoplan.layers.catalogue import Catalogue
 
-def test_styles_are_listed_and_served_as_qml(client: TestClient) -> None:
+
+def test_styles_are_listed_and_served_as_qml(client: TestClient, catalogue: Catalogue) -> None:
     listed = client.get("/collections/roads/styles")
     assert listed.status_code == 200 and listed.headers["content-type"].startswith("application/json")
     href = listed.json()["styles"][0]["links"][0]["href"]
@@ -16,7 +18,9 @@ def test_styles_are_listed_and_served_as_qml(client: TestClient) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.qgis.qml")
     root = ET.fromstring(r.text.split("\n", 1)[1])
     labels = {c.get("label") for c in root.iter("category")}
-    assert labels == {"Existing", "Planned", "Under construction", "Completed"}
+    # One category per status the catalogue declares (the style is data-driven: a status added there shows here).
+    statuses = {catalogue.enum_label("status", v, "en") for v in catalogue.enum_values("status")}
+    assert labels == statuses and {"Existing", "Planned", "Candidate"} <= labels
 
 
 def test_unknown_styles_layers_and_formats_are_refused(client: TestClient) -> None:
