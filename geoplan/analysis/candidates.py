@@ -345,7 +345,7 @@ def _pairs(
         if ind.distance == "network":
             # Points (new facilities): every unit they reach along the plan scenario's roads within the threshold.
             # Lines (link roads, mains): the candidate's own cluster (see the module docstring).
-            graph, _ = prep.road_graph(ind.mode, statuses("plan"), year)
+            graph, _ = prep.road_graph(ind.mode, statuses("plan"), year, ind.dem)
             points = np.flatnonzero(fits & is_point)
             pu, pc, _ = network_reach(graph, mine[["x", "y"]].to_numpy(), _xy_of(geoms_m[points]),
                                       float(ind.threshold_m or 0))  # fmt: skip

@@ -126,13 +126,13 @@ def distance_test(
     thr = float(ind.threshold_m or 0)
     sts = statuses(scenario)
     network = ind.distance == "network"
-    if network and prep.road_graph(ind.mode, sts, year)[0].tree is None:
+    if network and prep.road_graph(ind.mode, sts, year, ind.dem)[0].tree is None:
         roads = Selector(layer="roads", where={"surface": ("paved",)} if ind.mode == "drive" else {})
         return _empty_outcome(ind, units, Reason.about("no_features", roads))
     dists, layers, ids = [], [], []
     for sel in ind.targets:
         if network:
-            d, i = prep.network_distance(key, units, sel, sts, year, ind.mode)
+            d, i = prep.network_distance(key, units, sel, sts, year, ind.mode, ind.dem)
         else:
             d, i = prep.distance(key, units, sel, sts, year)
         dists.append(d)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +28,7 @@ from geoplan.analysis.network import RoadGraph, network_nearest, snap
 from geoplan.analysis.projection import crs_for_geometries
 from geoplan.analysis.scenario import BASELINE_STATUSES, PLAN_ONLY_STATUSES, in_year, status_of
 from geoplan.analysis.standards import Selector
+from geoplan.analysis.terrain import Terrain
 from geoplan.errors import GeoplanError
 from geoplan.layers.catalogue import default_catalogue
 from geoplan.layers.survey import AREA_SHARE, Survey
@@ -708,13 +710,23 @@ class Prepared:
         return self._memo[key]
 
     # ------------------------------------------------------------------ network distances
-    def road_graph(self, mode: str, statuses: tuple[str, ...], as_of_year: int | None) -> tuple[RoadGraph, np.ndarray]:
+    def road_graph(
+        self, mode: str, statuses: tuple[str, ...], as_of_year: int | None, dem: str | None = None
+    ) -> tuple[RoadGraph, np.ndarray]:
         """The roads of a scenario as a graph (``walk``: every road; ``drive``: paved ones) and their layer rows.
 
-        Cached per mode, statuses and year: planned roads shorten walks in the plan scenario only.
+        Cached per mode, statuses, year and DEM: planned roads shorten walks in the plan scenario only; with a DEM
+        a walk costs its Tobler flat-equivalent metres (:mod:`geoplan.analysis.terrain`).
         """
-        key = ("graph", mode, statuses, as_of_year)
+        key = ("graph", mode, statuses, as_of_year, dem if mode == "walk" else None)
         if key not in self._trees:
+            if key[-1] is not None:
+                graph, rows = self.road_graph(mode, statuses, as_of_year)
+                if graph.tree is not None:
+                    terrain = self._terrain(key[-1], graph.nodes)
+                    graph = graph.with_costs(terrain.sampler(self.crs), terrain.cell_m)
+                self._trees[key] = (graph, rows)  # type: ignore[assignment]
+                return self._trees[key]  # type: ignore[return-value]
             frame = self.frame("roads")
             keep = np.isin(self.status("roads"), statuses) & in_year(frame, as_of_year)
             keep &= frame.geometry.notna().to_numpy()
@@ -724,17 +736,31 @@ class Prepared:
             self._trees[key] = (RoadGraph.build(self.projected("roads")[rows]), rows)  # type: ignore[assignment]
         return self._trees[key]  # type: ignore[return-value]
 
+    def _terrain(self, dem: str, nodes: np.ndarray) -> Terrain:
+        """The DEM window under the road network (read once per DEM; the roads of every scenario lie in it)."""
+        key = ("terrain", dem)
+        if key not in self._trees:
+            roads = self.projected("roads")
+            x0, y0, x1, y1 = shapely.total_bounds(roads[~shapely.is_missing(roads)])
+            if not np.isfinite([x0, y0, x1, y1]).all():
+                (x0, y0), (x1, y1) = nodes.min(axis=0), nodes.max(axis=0)
+            bounds = (float(x0), float(y0), float(x1), float(y1))
+            self._trees[key] = Terrain.read(Path(dem), self.crs, bounds)  # type: ignore[assignment,arg-type]
+        return self._trees[key]  # type: ignore[return-value]
+
     def network_distance(
         self, units_key: str, units: Units, sel: Selector, statuses: tuple[str, ...], as_of_year: int | None,
-        mode: str = "walk",
+        mode: str = "walk", dem: str | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Distance (m) along the roads from each unit to the nearest selected feature, and the feature's row.
 
-        See :mod:`geoplan.analysis.network`; +inf and -1 where no such feature is reachable.
+        See :mod:`geoplan.analysis.network`; +inf and -1 where no such feature is reachable.  With a DEM (walks
+        only) the distance is the Tobler flat-equivalent one.
         """
-        key = ("network", units_key, sel.model_dump_json(), statuses, as_of_year, mode)
+        dem = dem if mode == "walk" else None
+        key = ("network", units_key, sel.model_dump_json(), statuses, as_of_year, mode, dem)
         if key not in self._memo:
-            graph, rows = self.road_graph(mode, statuses, as_of_year)
+            graph, rows = self.road_graph(mode, statuses, as_of_year, dem)
             snap_key = ("snap", units_key, mode, statuses, as_of_year)
             if snap_key not in self._memo:
                 self._memo[snap_key] = snap(graph, units.xy)  # type: ignore[assignment]

@@ -10,11 +10,16 @@ Every unit and every point target is joined to its nearest road segment by a str
 to the road); the distance is connector + along the roads + the target's connector.  Road targets (the nearest
 paved road) are reached as soon as the walk touches them.  ``walk`` uses every road; ``drive`` paved roads only.
 All coordinates are metres in the local projected CRS.
+
+With a DEM (:mod:`geoplan.analysis.terrain`) a walk's segments cost their Tobler flat-equivalent metres, which
+differ by direction (up is slower than down): the graph is directed, and Dijkstra runs from the targets over the
+reversed edges, so each node gets the cost of walking from it *to* the nearest target.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -38,6 +43,33 @@ class RoadGraph:
     seg_len: np.ndarray  # float: segment length (m)
     seg_road: np.ndarray  # int: row (in the geometries given to ``build``) of the road the segment lies on
     tree: shapely.STRtree | None  # over the segments
+    #: Walking cost (m) of each segment from its start to its end and back; None: its length both ways.
+    cost_ab: np.ndarray | None = None
+    cost_ba: np.ndarray | None = None
+
+    @property
+    def fwd(self) -> np.ndarray:
+        """Cost per metre walking each segment start → end (1 without terrain)."""
+        return np.ones(len(self.seg_len)) if self.cost_ab is None else self.cost_ab / self.seg_len
+
+    @property
+    def bwd(self) -> np.ndarray:
+        """Cost per metre walking each segment end → start."""
+        return np.ones(len(self.seg_len)) if self.cost_ba is None else self.cost_ba / self.seg_len
+
+    @property
+    def min_factor(self) -> float:
+        """No walk costs less than this many times its length (1 without terrain): bounds straight-line filters."""
+        if self.cost_ab is None or not len(self.seg_len):
+            return 1.0
+        return float(min(1.0, self.fwd.min(), self.bwd.min()))
+
+    def with_costs(self, elevation: Callable[[np.ndarray], np.ndarray], step_m: float) -> RoadGraph:
+        """This graph with Tobler walking costs (:func:`geoplan.analysis.terrain.segment_costs`)."""
+        from geoplan.analysis.terrain import segment_costs
+
+        fwd, bwd = segment_costs(self.nodes[self.seg_a], self.nodes[self.seg_b], elevation, step_m)
+        return replace(self, cost_ab=fwd, cost_ba=bwd)
 
     @property
     def n_nodes(self) -> int:
@@ -80,10 +112,16 @@ class RoadGraph:
         return RoadGraph(nodes, a, b, length, road, tree)
 
     def matrix(self, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, n_extra: int = 0) -> coo_matrix:
-        """The undirected graph as a sparse matrix, with optional extra directed edges to ``n_extra`` more nodes."""
+        """The graph as a sparse matrix, with optional extra directed edges to ``n_extra`` more nodes.
+
+        Entry ``[x, y]`` is the cost of walking from ``y`` to ``x`` (reversed), so a search from a target gives
+        every node its cost of walking to that target.
+        """
         rows = [self.seg_a, self.seg_b]
         cols = [self.seg_b, self.seg_a]
-        vals = [self.seg_len, self.seg_len]
+        back = self.seg_len if self.cost_ba is None else self.cost_ba
+        forth = self.seg_len if self.cost_ab is None else self.cost_ab
+        vals = [back, forth]
         if extra is not None:
             rows.append(extra[0])
             cols.append(extra[1])
@@ -101,6 +139,21 @@ class _Snap:
     seg: np.ndarray  # int (-1: no segment)
     connector: np.ndarray  # float
     along: np.ndarray  # float: metres from the segment's start node to the foot of the connector
+
+
+def _unit_legs(graph: RoadGraph, s: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cost from a point ``along`` metres into segment ``s`` to the segment's start node, and to its end node."""
+    return along * graph.bwd[s], (graph.seg_len[s] - along) * graph.fwd[s]
+
+
+def _target_legs(graph: RoadGraph, s: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cost from segment ``s``'s start node to a point ``along`` metres into it, and from its end node."""
+    return along * graph.fwd[s], (graph.seg_len[s] - along) * graph.bwd[s]
+
+
+def _along_one(graph: RoadGraph, s: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Cost of walking along segment ``s`` from ``start`` to ``end`` metres from its start node."""
+    return np.abs(end - start) * np.where(end >= start, graph.fwd[s], graph.bwd[s])
 
 
 def snap(graph: RoadGraph, xy: np.ndarray) -> _Snap:
@@ -173,8 +226,9 @@ def network_nearest(
         node_target = np.where(src >= 0, road_at[np.maximum(src, 0)], -1)
         ok = u.seg >= 0
         s = u.seg[ok]
-        via_a = u.along[ok] + d[graph.seg_a[s]]
-        via_b = graph.seg_len[s] - u.along[ok] + d[graph.seg_b[s]]
+        to_a, to_b = _unit_legs(graph, s, u.along[ok])
+        via_a = to_a + d[graph.seg_a[s]]
+        via_b = to_b + d[graph.seg_b[s]]
         best = np.minimum(via_a, via_b)
         tgt = np.where(via_a <= via_b, node_target[graph.seg_a[s]], node_target[graph.seg_b[s]])
         direct = on_target[s]  # the connector lands on a target road
@@ -195,14 +249,16 @@ def network_nearest(
     ts = t.seg[tk]
     rows = np.concatenate([virt, virt])
     cols = np.concatenate([graph.seg_a[ts], graph.seg_b[ts]])
-    vals = np.concatenate([t.connector[tk] + t.along[tk], t.connector[tk] + graph.seg_len[ts] - t.along[tk]])
+    from_a, from_b = _target_legs(graph, ts, t.along[tk])
+    vals = np.concatenate([t.connector[tk] + from_a, t.connector[tk] + from_b])
     m = graph.matrix((rows, cols, vals), n_extra=len(tk))
     d, _, src = dijkstra(m, directed=True, indices=virt, return_predecessors=True, min_only=True)
     src_target = np.where(src >= nn, tk[np.maximum(src - nn, 0)], -1)
     ok = u.seg >= 0
     s = u.seg[ok]
-    via_a = u.along[ok] + d[graph.seg_a[s]]
-    via_b = graph.seg_len[s] - u.along[ok] + d[graph.seg_b[s]]
+    to_a, to_b = _unit_legs(graph, s, u.along[ok])
+    via_a = to_a + d[graph.seg_a[s]]
+    via_b = to_b + d[graph.seg_b[s]]
     best = np.minimum(via_a, via_b)
     tgt = np.where(via_a <= via_b, src_target[graph.seg_a[s]], src_target[graph.seg_b[s]])
     dist[ok] = u.connector[ok] + best
@@ -213,7 +269,7 @@ def network_nearest(
     pairs = units_on.merge(targets_on, on="seg")
     if len(pairs):
         ui, ti = pairs["unit"].to_numpy(), pairs["target"].to_numpy()
-        same = u.connector[ui] + np.abs(u.along[ui] - t.along[ti]) + t.connector[ti]
+        same = u.connector[ui] + _along_one(graph, u.seg[ui], u.along[ui], t.along[ti]) + t.connector[ti]
         order = np.lexsort((same, ui))
         ui, ti, same = ui[order], ti[order], same[order]
         first = np.r_[True, ui[1:] != ui[:-1]]
@@ -230,8 +286,8 @@ def network_reach(
     """Every (unit, source) pair within ``limit`` metres along the roads: unit rows, source rows, distances.
 
     Used to credit a proposed facility with the households it would reach by road.  Only pairs within ``limit`` in
-    a straight line can be within it by road, so those are found first; then one bounded Dijkstra per source
-    (``limit``), a chunk of sources at a time.
+    a straight line can be within it by road (within ``limit / graph.min_factor`` on a DEM's gentle descents), so
+    those are found first; then one bounded Dijkstra per source (``limit``), a chunk of sources at a time.
     """
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
     if graph.tree is None or not len(units_xy) or not len(sources_xy):
@@ -242,7 +298,8 @@ def network_reach(
     if not len(ok_u) or not len(ok_t):
         return empty
     near = shapely.STRtree(shapely.points(units_xy[ok_u]))
-    ti, ui = near.query(shapely.points(sources_xy[ok_t]), predicate="dwithin", distance=limit)
+    reach = limit / graph.min_factor
+    ti, ui = near.query(shapely.points(sources_xy[ok_t]), predicate="dwithin", distance=reach)
     if not len(ti):
         return empty
     order = np.argsort(ti, kind="stable")
@@ -256,16 +313,18 @@ def network_reach(
         ts = t.seg[tk]
         rows = np.concatenate([virt, virt])
         cols = np.concatenate([graph.seg_a[ts], graph.seg_b[ts]])
-        vals = np.concatenate([t.connector[tk] + t.along[tk], t.connector[tk] + graph.seg_len[ts] - t.along[tk]])
+        from_a, from_b = _target_legs(graph, ts, t.along[tk])
+        vals = np.concatenate([t.connector[tk] + from_a, t.connector[tk] + from_b])
         d = dijkstra(graph.matrix((rows, cols, vals), n_extra=len(tk)), directed=True, indices=virt, limit=limit)
         pick = np.isin(ti, tk)
         pu, pt = ui[pick], ti[pick]
         k = np.searchsorted(tk, pt)
         s = u.seg[pu]
-        along = np.minimum(u.along[pu] + d[k, graph.seg_a[s]], graph.seg_len[s] - u.along[pu] + d[k, graph.seg_b[s]])
+        to_a, to_b = _unit_legs(graph, s, u.along[pu])
+        along = np.minimum(to_a + d[k, graph.seg_a[s]], to_b + d[k, graph.seg_b[s]])
         dist = u.connector[pu] + along
         same = s == t.seg[pt]
-        direct = u.connector[pu] + np.abs(u.along[pu] - t.along[pt]) + t.connector[pt]
+        direct = u.connector[pu] + _along_one(graph, s, u.along[pu], t.along[pt]) + t.connector[pt]
         dist = np.where(same, np.minimum(dist, direct), dist)
         keep = dist <= limit
         out_u.append(pu[keep])

@@ -72,6 +72,9 @@ class Indicator(_Frozen):
     distance: Literal["straight", "network"] = "straight"
     #: Network distance only: ``walk`` on every road, ``drive`` on paved roads only.
     mode: Literal["walk", "drive"] = "walk"
+    #: Network walks only: a DEM raster whose slopes make a walk cost its Tobler flat-equivalent metres
+    #: (:mod:`geoplan.analysis.terrain`); set with ``--dem`` (:meth:`Standards.with_terrain`).
+    dem: str | None = None
     min_households: int = Field(default=0, ge=0)
     nodes: Selector | None = None
     #: Where a village has no node, test its centre instead (a village committee sits at the centre settlement).
@@ -109,6 +112,8 @@ class Indicator(_Frozen):
             raise ValueError("at least one target layer is needed")
         if self.distance == "network" and self.test != "distance":
             raise ValueError("distance = 'network' applies to distance tests only")
+        if self.dem and not (self.distance == "network" and self.mode == "walk"):
+            raise ValueError("a DEM (dem) applies to walking network distances only")
         return self
 
     def distance_label(self, lang: Lang = "zh") -> str:
@@ -117,6 +122,10 @@ class Indicator(_Frozen):
             return ""
         if self.distance == "straight":
             return "直线距离" if lang == "zh" else "straight line"
+        if self.mode == "walk" and self.dem:
+            if lang == "zh":
+                return "路网距离(步行, 全部道路, 按坡度折算为平地等效距离)"
+            return "network distance (walking, all roads, slope-weighted flat equivalent)"
         if lang == "zh":
             return "路网距离(步行, 全部道路)" if self.mode == "walk" else "路网距离(车行, 硬化道路)"
         return "network distance (walking, all roads)" if self.mode == "walk" else "network distance (driving, paved)"
@@ -178,6 +187,21 @@ class Standards(_Frozen):
             )
 
         inds = tuple(i.model_copy(update={"distance": distance}) if fits(i) else i for i in self.indicators)
+        return self.model_copy(update={"indicators": inds})
+
+    def with_terrain(self, dem: Path) -> Standards:
+        """A copy whose network walks follow the slopes of the DEM at ``dem`` (Tobler's hiking function).
+
+        Only walking network indicators change (driving, straight lines and other tests do not); pass
+        :meth:`with_distance` ("network") first to measure every indicator that can be along the roads.
+        """
+        if not dem.is_file():
+            raise CatalogueError(f"no DEM file {dem}")
+        where = str(dem.resolve())
+        inds = tuple(
+            i.model_copy(update={"dem": where}) if i.distance == "network" and i.mode == "walk" else i
+            for i in self.indicators
+        )
         return self.model_copy(update={"indicators": inds})
 
     @property

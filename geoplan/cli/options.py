@@ -13,6 +13,7 @@ from geoplan.config import LANGS, Settings, load_settings
 from geoplan.errors import GeoplanError
 
 if TYPE_CHECKING:
+    from geoplan.analysis.standards import Standards
     from geoplan.layers.backend import Store
 
 #: ``geoplan --catalogue FILE <command>``: set by the app callback for this invocation, read by ``settings_from``.
@@ -51,6 +52,42 @@ LangOpt = Annotated[
         help="Language of labels and messages: zh (default, or $GEOPLAN_LANG) or en.",
     ),
 ]
+
+
+DistanceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--distance",
+        metavar="straight|network",
+        help="Measure every indicator that can be as a straight line or along the roads (default: as the "
+        "standards file declares each one).",
+    ),
+]
+#: A DEM for walks along the roads on slopes (Tobler); implies --distance network.
+DemOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--dem",
+        metavar="FILE.tif",
+        help="Elevation raster (GeoTIFF, any CRS): walks along the roads cost their slope-weighted flat-equivalent "
+        "metres (Tobler's hiking function). Implies --distance network.",
+    ),
+]
+
+
+def measured(std: Standards, distance: str | None, dem: Path | None) -> Standards:
+    """The standards measured as ``--distance``/``--dem`` ask (a DEM measures walks along the roads)."""
+    if distance not in (None, "straight", "network"):
+        raise GeoplanError(f"unknown distance {distance!r} (straight or network)")
+    if dem is not None and distance == "straight":
+        raise GeoplanError("--dem weighs walks along the roads: it cannot go with --distance straight")
+    if dem is not None:
+        if not dem.is_file():
+            raise GeoplanError(f"no DEM file {dem}")
+        distance = "network"
+    if distance is not None:
+        std = std.with_distance(distance)  # type: ignore[arg-type]
+    return std if dem is None else std.with_terrain(dem)
 
 
 def settings_from(data_dir: Path | None = None, lang: str | None = None, **overrides: object) -> Settings:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from geoplan.cli.app import app
-from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
+from geoplan.cli.options import DataDirOpt, DemOpt, DistanceOpt, LangOpt, measured, settings_from, store_from
 from geoplan.errors import GeoplanError
 
 console = Console()
@@ -28,9 +28,8 @@ def plan_command(
         bool, typer.Option("--only-candidates", help="Choose among the planner's candidates (status candidate) only.")
     ] = False,
     method: Annotated[str, typer.Option("--method", metavar="auto|exact|greedy", help="Solver.")] = "auto",
-    distance: Annotated[
-        str | None, typer.Option("--distance", metavar="straight|network", help="As for geoplan report.")
-    ] = None,
+    distance: DistanceOpt = None,
+    dem: DemOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the proposal as GeoJSON to this file.")] = None,
     accept: Annotated[
         bool, typer.Option("--accept", help="Write the chosen projects into the layers (status planned), one change.")
@@ -45,16 +44,12 @@ def plan_command(
 
     if method not in ("auto", "exact", "greedy"):
         raise GeoplanError(f"unknown method {method!r} (auto, exact or greedy)")
-    if distance not in (None, "straight", "network"):
-        raise GeoplanError(f"unknown distance {distance!r} (straight or network)")
     if not budget >= 0:
         raise GeoplanError("the budget must be a non-negative number of 万元")
     settings = settings_from(data_dir, lang, standards_path=standards)
     zh = settings.lang == "zh"
     store = store_from(settings)
-    std = load_standards(settings.standards_path, store.catalogue)
-    if distance is not None:
-        std = std.with_distance(distance)  # type: ignore[arg-type]
+    std = measured(load_standards(settings.standards_path, store.catalogue), distance, dem)
     known = set(store.catalogue.themes)
     for t in theme or []:
         if t not in known:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from geoplan.cli.app import app
-from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
+from geoplan.cli.options import DataDirOpt, DemOpt, DistanceOpt, LangOpt, measured, settings_from, store_from
 from geoplan.errors import GeoplanError
 
 # Analysis and report rendering (geopandas, scipy, matplotlib) are imported inside the command.
@@ -29,15 +29,8 @@ def report_command(
     standards: Annotated[
         Path | None, typer.Option("--standards", help="Standards file (default: $GEOPLAN_STANDARDS or shipped).")
     ] = None,
-    distance: Annotated[
-        str | None,
-        typer.Option(
-            "--distance",
-            metavar="straight|network",
-            help="Measure every indicator that can be as a straight line or along the roads (default: as the "
-            "standards file declares each one).",
-        ),
-    ] = None,
+    distance: DistanceOpt = None,
+    dem: DemOpt = None,
     data_dir: DataDirOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -55,11 +48,7 @@ def report_command(
         raise GeoplanError(f"unknown scenario {scenario!r} (baseline or plan)")
     settings = settings_from(data_dir, lang, standards_path=standards)
     store = store_from(settings)
-    std = load_standards(settings.standards_path, store.catalogue)
-    if distance is not None:
-        if distance not in ("straight", "network"):
-            raise GeoplanError(f"unknown distance {distance!r} (straight or network)")
-        std = std.with_distance(distance)  # type: ignore[arg-type]
+    std = measured(load_standards(settings.standards_path, store.catalogue), distance, dem)
     written: list[Path] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
         task = progress.add_task("读取图层 reading layers …")

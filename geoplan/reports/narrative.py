@@ -125,6 +125,13 @@ def method_notes(report: Report) -> list[str]:
             else f"{names}: network distance (a connector from each household to the nearest road segment, then along "
             "the roads; driving on paved roads only); other distances are straight lines in a local projected CRS; "
         )
+        if any(i.dem for i in network):
+            distance += (
+                "步行距离按高程数据(DEM)的坡度以Tobler步行函数折算为平地等效距离（上坡更远，缓下坡略近）；"
+                if zh
+                else "walks are weighted by the DEM's slopes with Tobler's hiking function, as the flat distance "
+                "walked in the same time (uphill longer, gentle descents a little shorter); "
+            )
     notes = [
         distance + ("综合得分权重在可评估指标间重新归一。" if zh else "weights renormalised over assessed indicators."),
         f"已评估指标权重不足{report.standards.min_assessed_weight:.0%}的行政村不计综合得分、不排名（未排名），"

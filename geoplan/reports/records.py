@@ -28,7 +28,11 @@ def report_document(report: Report) -> dict:
         "scenario": r.scenario,
         "crs": r.crs,
         "distance": {
-            i.key: (f"network ({i.mode})" if i.distance == "network" else "straight line in the local projected CRS")
+            i.key: (
+                (f"network ({i.mode}, slope-weighted flat equivalent by Tobler)" if i.dem else f"network ({i.mode})")
+                if i.distance == "network"
+                else "straight line in the local projected CRS"
+            )
             for i in report.standards.indicators
             if i.test == "distance"
         },
