@@ -8,7 +8,7 @@ figures per village are the engine's own (network distances included), not the o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -95,6 +95,7 @@ def plan(
     time_limit: float = 20.0,
     catalogue: Catalogue | None = None,
     lang: str = "zh",
+    progress: Callable[[str], None] | None = None,
 ) -> PlanProposal:
     """Choose the candidate projects that newly cover the most weighted households within ``budget`` (万元).
 
@@ -114,6 +115,8 @@ def plan(
         False: choose among the planner's own candidates (status ``candidate``) only.
     method
         ``auto`` (exact MILP, greedy when it cannot finish in ``time_limit`` s), ``exact`` or ``greedy``.
+    progress
+        Told each stage as it starts (``candidates``, ``choose``, ``after``): a county's plan takes minutes.
 
     Returns
     -------
@@ -123,8 +126,11 @@ def plan(
     if not (np.isfinite(budget) and budget >= 0):
         raise ValueError("the budget must be a non-negative number of 万元")
     catalogue = catalogue or default_catalogue()
+    stage = progress or (lambda _: None)
+    stage("candidates")
     cands = generate(frames, standards, year=year, themes=themes, generated=generated, catalogue=catalogue, lang=lang)
     frame = cands.frame
+    stage("choose")
     choice = choose(cands.pairs, frame["cost_wan"].to_numpy(dtype=float), budget, method=method, time_limit=time_limit)
     picked = frame[choice.chosen].copy()
     pairs = cands.pairs[cands.pairs["cid"].isin(picked["cid"])]
@@ -154,6 +160,7 @@ def plan(
     picked["feature_id"] = ids
     chosen = gpd.GeoDataFrame(picked[[*CHOSEN_COLUMNS, "geometry"]], geometry="geometry", crs=frame.crs)
     after_frames = _after_frames(frames, inserts, updates, catalogue)
+    stage("after")
     after = analyse(after_frames, standards, "plan", as_of_year=year, lang="en" if lang == "en" else "zh")
     return PlanProposal(
         budget, year, cands, choice, chosen.reset_index(drop=True), inserts, updates, cands.before, after

@@ -39,6 +39,8 @@ def plan_command(
     lang: LangOpt = None,
 ) -> None:
     """Choose the projects that newly cover the most weighted households within the budget (万元)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from geoplan.analysis import load_standards
     from geoplan.analysis.plan import plan, proposal_collection
 
@@ -54,11 +56,26 @@ def plan_command(
     for t in theme or []:
         if t not in known:
             raise GeoplanError(f"unknown theme {t!r} (choose from {', '.join(sorted(known))})")
-    frames = store.frames()
-    p = plan(
-        frames, std, budget, year=year, themes=theme, generated=not only_candidates, method=method,  # type: ignore[arg-type]
-        catalogue=store.catalogue, lang=settings.lang,
-    )  # fmt: skip
+    stages = {
+        "read": ("读取图层", "reading layers"),
+        "candidates": ("分析缺口并生成候选项目", "analysing the gaps and generating candidates"),
+        "choose": ("在预算内选择项目", "choosing within the budget"),
+        "after": ("分析规划后的效果", "analysing the effect"),
+    }
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:  # fmt: skip
+        task = bar.add_task("")
+
+        def show(key: str) -> None:
+            zh_text, en_text = stages[key]
+            bar.update(task, description=f"{zh_text} {en_text} …" if zh else f"{en_text} …")
+
+        show("read")
+        frames = store.frames()
+        p = plan(
+            frames, std, budget, year=year, themes=theme, generated=not only_candidates, method=method,  # type: ignore[arg-type]
+            catalogue=store.catalogue, lang=settings.lang, progress=show,
+        )  # fmt: skip
     c = p.choice
     if c.method == "exact":
         how = "精确求解(MILP)" if zh else "exact (MILP)"

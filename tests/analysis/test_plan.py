@@ -78,7 +78,9 @@ def test_planner_candidates_known_optimum(empty_store) -> None:
             ],
         },
     )
-    p = plan(frames, load_standards(), 500, year=2026, generated=False)
+    stages: list[str] = []
+    p = plan(frames, load_standards(), 500, year=2026, generated=False, progress=stages.append)
+    assert stages == ["candidates", "choose", "after"]  # what the CLI's progress line shows, in order
     assert sorted(p.chosen["feature_id"]) == ["B", "C"]
     assert p.choice.method == "exact" and p.choice.value == pytest.approx(320 * 5)
     assert sorted(f["id"] for f in p.updates["facilities"]) == ["B", "C"]
