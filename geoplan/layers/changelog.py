@@ -2,8 +2,13 @@
 
 Every record keeps the feature before and after the change, so any earlier version can be listed and restored
 and any change undone. Records are appended (and fsync'ed) *before* the layer file is renamed into place; the
-layer file names the last change it contains (``last_change``), which tells a committed change from one whose
-process died before its file landed.
+layer file's header member ``last_change`` tells a committed change from one whose process died before its file
+landed.  That member names the change, except after an undo that took the layer back to exactly what it was before
+the change it undid: then the header goes back to what it said before that change, so the file is byte-identical
+to the one before the change.  The first record of each change in a layer therefore says what the header was
+before the change and what it is once the change landed (``header``), and a trailing change is committed when the
+file's header shows the latter (which always differs from the former: a fresh id, or the header before an earlier
+change that itself moved the header away from it).
 
 A crash or a full disk can leave a torn last line (a record without its newline).  That change never committed
 (its layer file is renamed only after the append returned), so readers ignore the torn tail and the next writer,
@@ -36,11 +41,20 @@ class ChangeRecord:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     message: str | None = None
+    #: On the first record of a change in a layer: the file's ``last_change`` before the change and once it landed
+    #: (``{"before": …, "after": …}``); None on the other records and in logs written before it was kept.
+    header: dict[str, str | None] | None = None
 
     @property
     def version(self) -> int | None:
         """Version the change produced (None for a delete)."""
         return None if self.after is None else int(self.after["properties"]["version"])
+
+    def to_json(self) -> bytes:
+        data = asdict(self)
+        if self.header is None:
+            del data["header"]
+        return orjson.dumps(data)
 
 
 class ChangeLog:
@@ -50,7 +64,7 @@ class ChangeLog:
         self.path = path
 
     def append(self, records: list[ChangeRecord]) -> None:
-        self._append_lines([orjson.dumps(asdict(r)) for r in records])
+        self._append_lines([r.to_json() for r in records])
 
     def mark_aborted(self, change: str) -> None:
         self._append_lines([orjson.dumps({"abort": change})])
@@ -109,14 +123,29 @@ class ChangeLog:
         if not records:
             return None
         tail = records[-1].change
-        return tail if tail != last_change and tail not in aborted else None
+        return tail if last_change != landed_header(records) and tail not in aborted else None
 
     def committed(self, last_change: str | None) -> list[ChangeRecord]:
         """Records of committed changes, oldest first."""
         records, aborted = self._raw()
-        if records and records[-1].change != last_change:
+        if records and last_change != landed_header(records):
             aborted.add(records[-1].change)
         return [r for r in records if r.change not in aborted]
+
+
+def landed_header(records: list[ChangeRecord]) -> str | None:
+    """The ``last_change`` the layer file carries once the log's trailing change landed.
+
+    The change's id, unless its first record says otherwise (an undo that restored the header before the change
+    it undid).  A change's records are appended together, so they are the log's last lines.
+    """
+    tail = records[-1].change
+    for rec in reversed(records):
+        if rec.change != tail:
+            break
+        if rec.header is not None:
+            return rec.header.get("after")
+    return tail
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:

@@ -45,7 +45,7 @@ from geoplan.layers.files import (
     staged_write,
 )
 from geoplan.layers.limits import DEFAULT_MAX_VERTICES, deeper_than
-from geoplan.layers.rules import Op, WriteRules
+from geoplan.layers.rules import Op, Outcome, WriteRules
 from geoplan.layers.survey import MEMBER as SURVEY_MEMBER
 from geoplan.layers.survey import Survey, SurveyConflict, SurveyError
 
@@ -92,6 +92,32 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _header_before(
+    reverts: list[ChangeRecord], last_change: str | None, outcomes: list[Outcome]
+) -> tuple[str | None] | None:
+    """The ``last_change`` the layer file had before the change ``reverts`` records, as a 1-tuple, when undoing it
+    with ``outcomes`` leaves the layer exactly as it was then; else None (the undo names itself, as any change).
+
+    Exactly: the file's header is still the one the change wrote (so its content is what the change left: any
+    later change moved the header, and only an exact undo moves it back), the log says what the header was
+    before it, and every feature it touched goes back to its state before it, equal as a whole (an insert undone
+    is a delete; a replace or delete undone writes a new version, so never qualifies).  A survey declaration the
+    change made is restored by the undo itself.  The file is then byte for byte the one before the change (when
+    that one was written in the store's layout).
+    """
+    head = next((r.header for r in reverts if r.header is not None), None)
+    if not isinstance(head, dict) or "before" not in head or head.get("after") != last_change:
+        return None
+    wanted: dict[str, dict[str, Any] | None] = {}
+    for r in reverts:  # a feature the change touched twice: as it was before the first
+        if r.id is not None:
+            wanted.setdefault(r.id, r.before)
+    done = {o.fid: o.after for o in outcomes}
+    if done.keys() != wanted.keys() or any(done[k] != wanted[k] for k in wanted):
+        return None
+    return (head["before"],)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -597,7 +623,7 @@ class LayerStore(WriteRules):
                         ops.append(Op("replace", rec.id, rec.before))
                 self._apply_locked(
                     layer, ops, actor=actor, op="undo", message=f"undo {target.change}", change=new_change,
-                    survey=survey,
+                    survey=survey, reverts=records,
                 )  # fmt: skip
                 count += len(ops)
         return ChangeSummary(new_change, utc_now(), actor, "undo", target.layers, count, f"undo {target.change}")
@@ -685,8 +711,13 @@ class LayerStore(WriteRules):
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         rows: bool = False,
         survey: Survey | None = None,
+        reverts: list[ChangeRecord] | None = None,
     ) -> list[dict[str, Any]]:
-        """Apply ``ops`` (and, when given, a new survey declaration) as one change, under the layer's lock."""
+        """Apply ``ops`` (and, when given, a new survey declaration) as one change, under the layer's lock.
+
+        ``reverts``: the records of the change these ops undo; when the file is as that change left it and the ops
+        bring every feature back exactly as it was before it, ``last_change`` goes back too (:func:`_header_before`).
+        """
         spec = self.spec(layer)
         self._remove_stale_temps(layer)
         snap = self.snapshot(layer)
@@ -723,8 +754,14 @@ class LayerStore(WriteRules):
             records.append(ChangeRecord(change, now, actor, op, layer, None, before, after, message))  # type: ignore[arg-type]
         if not records:
             return results
+        header = change
+        if reverts is not None:
+            restored = _header_before(reverts, snap.last_change, outcomes)
+            if restored is not None:
+                header = restored[0]
+        records[0] = replace(records[0], header={"before": snap.last_change, "after": header})
         kept = [f for i, f in enumerate(features) if i not in deleted]
-        meta: dict[str, Any] = {"last_change": change}
+        meta: dict[str, Any] = {"last_change": header}
         if new_survey.declared:
             meta[SURVEY_MEMBER] = new_survey.to_json()
         path = self.path(layer)
@@ -736,7 +773,7 @@ class LayerStore(WriteRules):
         # Still under the lock, so no other writer can have replaced the file: keep what we wrote as the
         # cached snapshot instead of parsing it again on the next read.
         st = os.stat(path)
-        self._cache[layer] = LayerSnapshot(spec, kept, change, (st.st_ino, st.st_size, st.st_mtime_ns), new_survey)
+        self._cache[layer] = LayerSnapshot(spec, kept, header, (st.st_ino, st.st_size, st.st_mtime_ns), new_survey)
         return results
 
     @staticmethod
