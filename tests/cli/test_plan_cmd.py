@@ -8,15 +8,19 @@ from pathlib import Path
 
 from geoplan.cli.main import main
 
-HEAD = re.compile(rb'"last_change":(null|"[^"]*")')
-
 
 def layer_bytes(d: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(d.glob("*.geojson"))}
+    """Every file under the data directory but the store's own bookkeeping (change log, locks, read cache)."""
+    return {
+        p.relative_to(d).as_posix(): p.read_bytes()
+        for p in sorted(d.rglob("*"))
+        if p.is_file() and ".geoplan" not in p.relative_to(d).parts
+    }
 
 
 def test_plan_accept_then_undo_leaves_the_layers_as_they_were(demo_data_dir: Path, tmp_path: Path, capsys) -> None:
     before = layer_bytes(demo_data_dir)
+    assert sum(name.endswith(".geojson") for name in before) == 13
     out = tmp_path / "proposal.geojson"
     args = ["plan", "--budget", "500", "--year", "2026", "--data-dir", str(demo_data_dir), "--out", str(out)]
     assert main([*args, "--accept"]) == 0
@@ -40,12 +44,13 @@ def test_plan_accept_then_undo_leaves_the_layers_as_they_were(demo_data_dir: Pat
         and set(mine[0]["layers"]) == {n.removesuffix(".geojson") for n in changed}
     )
     assert main(["undo", change, "--data-dir", str(demo_data_dir)]) == 0
+    assert "已撤销" in capsys.readouterr().out
     after = layer_bytes(demo_data_dir)
     assert set(after) == set(before)
-    for name in before:
-        # byte for byte, but for the header's last_change, which names the undo (the change log needs it)
-        assert HEAD.sub(b"", after[name]) == HEAD.sub(b"", before[name]), name
-    assert [n for n in before if after[n] != before[n]] == changed
+    for name in before:  # byte for byte, headers (last_change, surveyed) included
+        assert after[name] == before[name], name
+    assert main(["changes", "--data-dir", str(demo_data_dir), "--json"]) == 0
+    assert [c["op"] for c in json.loads(capsys.readouterr().out)] == ["plan", "undo"]  # the undo is in the log
 
 
 def test_plan_refuses_bad_options(demo_data_dir: Path, capsys) -> None:

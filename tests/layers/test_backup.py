@@ -88,6 +88,20 @@ def test_backup_during_concurrent_writes_keeps_every_acknowledged_write(two_vill
     assert len(LayerStore(data).features("roads")) > len(ids)
 
 
+def test_backup_after_an_exact_undo_names_the_restored_header(two_villages: LayerStore, tmp_path: Path):
+    """An undo that put a layer back as it was restores its header: the manifest says so, the log agrees."""
+    kept = two_villages.insert("roads", road(name="保留"))
+    first = two_villages.changes()[-1].change
+    two_villages.insert("roads", road(name="撤销"))
+    undo = two_villages.undo()
+    archive = two_villages.backup(tmp_path / "b.tar.gz").path
+    assert read_manifest(archive)["layers"]["roads"] == first
+    restored = LayerStore(restore_store(archive, tmp_path / "restored", two_villages.layer_names).data_dir)
+    assert restored.changes()[-1].change == undo.change  # committed, not taken for a crashed write
+    assert [f["id"] for f in restored.features("roads")] == [kept["id"]]
+    assert (tmp_path / "restored" / "roads.geojson").read_bytes() == two_villages.path("roads").read_bytes()
+
+
 def test_restore_replaces_the_directory_and_keeps_the_old_one(two_villages: LayerStore, tmp_path: Path):
     data = two_villages.data_dir
     kept = two_villages.insert("roads", road(name="备份前"))

@@ -21,6 +21,7 @@ import pytest
 from geoplan.cli.main import main
 from geoplan.errors import VersionConflict
 from geoplan.layers import LayerStore
+from geoplan.layers.files import read_head
 from geoplan.layers.pgstore import PostgisStore, dump_files, load_files, schema_problems
 
 from ..conftest import DEMO_DIR
@@ -138,6 +139,21 @@ def test_load_dump_round_trip_of_the_demo(database_url: str, tmp_path: Path):
         assert dumped.get("surveyed") == original.get("surveyed")
     # the dump is a working file store; loading into a non-empty database is refused
     assert LayerStore(tmp_path / "out").count("facilities") == counts["facilities"]
+
+
+def test_a_file_store_whose_last_change_was_undone_exactly_loads_with_its_whole_log(
+    database_url: str, demo_data_dir: Path
+):
+    """After an exact undo the file's header names the change before the undone one: still a committed log."""
+    files = LayerStore(demo_data_dir)
+    fid = files.insert("facilities", {**files.features("facilities")[0], "id": "facility-new"})["id"]
+    undo = files.undo()
+    assert read_head(files.path("facilities"))["last_change"] is None  # as the demo ships
+    store = PostgisStore(database_url)
+    load_files(store, demo_data_dir)
+    assert [(c.op, c.change) for c in store.changes("facilities")][-1] == ("undo", undo.change)
+    assert [v.version for v in store.history("facilities", fid)] == [1]
+    store.close()
 
 
 def test_frames_from_postgis_equal_frames_from_files(database_url: str):

@@ -16,8 +16,8 @@ from shapely.geometry import LineString, Point, mapping
 from geoplan.api import create_app
 from geoplan.config import Settings
 from geoplan.layers.backend import Store
-from tests.api.conftest import PLANNER, TOKENS, VIEWER, lonlat
-from tests.conftest import stored_state
+from tests.api.conftest import PLANNER, TOKENS, VIEWER, layer_bytes, lonlat
+from tests.conftest import reopened, stored_state
 
 CAROL = {"Authorization": "Bearer carol-secret"}
 
@@ -78,6 +78,32 @@ def test_undo_of_a_delete_brings_the_feature_back(client: TestClient) -> None:
     assert client.post(f"/changes/{change}/undo", headers=PLANNER).status_code == 200
     back = client.get("/collections/facilities/items/facility-2").json()
     assert back["properties"]["name"] == "设施2" and back["properties"]["version"] == 2  # a new version
+
+
+def test_undo_of_a_post_leaves_the_layers_as_they_were(
+    client: TestClient, grid_store: Store, grid_settings: Settings, store_backend: str
+) -> None:
+    features = {name: grid_store.features(name) for name in grid_store.layer_names}
+    files = layer_bytes(grid_settings.data_dir) if store_backend == "files" else None
+    body = {"type": "Feature", "geometry": mapping(lonlat(Point(700, 300))), "properties": {"name": "新卫生室",
+            "kind": "clinic", "status": "planned"}}  # fmt: skip
+    r = client.post("/collections/facilities/items", json=body, headers=PLANNER)
+    assert r.status_code == 201 and r.headers["ETag"] == '"1"'
+    change, fid = r.headers["Geoplan-Change"], r.json()["id"]
+    done = client.post(f"/changes/{change}/undo", headers=PLANNER)
+    assert done.status_code == 200 and done.json()["count"] == 1
+    assert client.get(f"/collections/facilities/items/{fid}").status_code == 404
+    store = reopened(grid_store)
+    assert {name: store.features(name) for name in store.layer_names} == features
+    if files is not None:  # the files byte for byte, their headers' last_change included
+        assert layer_bytes(grid_settings.data_dir) == files
+    assert [v["change"] for v in client.get(f"/collections/facilities/items/{fid}/history").json()["versions"]] == [
+        change
+    ]
+    # writes go on as before: a new change, and the undo of it is the latest change
+    again = client.post("/collections/facilities/items", json=body, headers=PLANNER)
+    assert again.status_code == 201 and again.headers["Geoplan-Change"] not in (change, done.json()["change"])
+    assert store.changes()[-1].change == again.headers["Geoplan-Change"]
 
 
 def test_undo_refuses_someone_elses_change_and_a_superseded_one(two_planners: TestClient, grid_store: Store) -> None:
