@@ -143,7 +143,7 @@ def landed_header(records: list[ChangeRecord]) -> str | None:
     for rec in reversed(records):
         if rec.change != tail:
             break
-        if rec.header is not None:
+        if isinstance(rec.header, dict):
             return rec.header.get("after")
     return tail
 

@@ -754,7 +754,7 @@ class LayerStore(WriteRules):
             records.append(ChangeRecord(change, now, actor, op, layer, None, before, after, message))  # type: ignore[arg-type]
         if not records:
             return results
-        header = change
+        header: str | None = change
         if reverts is not None:
             restored = _header_before(reverts, snap.last_change, outcomes)
             if restored is not None:
