@@ -12,6 +12,7 @@ GeoJSON FeatureCollection in the browser before Leaflet sees it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +135,12 @@ def compact_features(
     return CompactLayer(np.asarray(geoms, dtype=object), columns, decimals)
 
 
+#: A ``{`` that would open a Jinja tag.  JSON itself never writes ``{{``, ``{%`` or ``{#`` (an object's ``{`` is
+#: followed by ``"`` or ``}``), so each one is inside a string, where ``\\u007b`` is the same character.
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
 def dumps(data: Any) -> str:
-    """Compact JSON (no spaces), safe to embed inside a ``<script>`` element."""
-    return orjson.dumps(data).decode().replace("</", "<\\/")
+    """Compact JSON (no spaces), safe to embed inside a ``<script>`` element and inside a folium template: a
+    macro's output is compiled as a Jinja template again, where a planner-typed ``{{ … }}`` would run."""
+    return _JINJA_OPEN.sub(r"\\u007b", orjson.dumps(data).decode().replace("</", "<\\/"))

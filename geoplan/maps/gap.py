@@ -8,19 +8,19 @@ page switches indicator and scenario by restyling them, and filters the uncovere
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Figure
 from folium.template import Template
 
 from geoplan.analysis import AnalysisResult, Indicator, Standards, status_label
-from geoplan.analysis.projection import crs_for_geometries
 from geoplan.analysis.scenario import mask
 from geoplan.layers.catalogue import Catalogue, Lang, default_catalogue
 from geoplan.maps.basemaps import add_basemaps
@@ -29,6 +29,7 @@ from geoplan.maps.geojson_layer import EMPTY, LABEL_AT, FieldPopup, LabelTooltip
 from geoplan.maps.labels import count, number, text
 from geoplan.maps.layers import DEFAULT_DISPLAY, Display, data_bounds, label_anchors
 from geoplan.maps.overview import new_map
+from geoplan.maps.page import RawMacro, RawScript
 
 COMPOSITE = "composite"
 STATUS_COLORS: dict[str, str] = {
@@ -44,10 +45,8 @@ COMPOSITE_BANDS: tuple[tuple[float, str, str], ...] = (
     (60.0, "c60", "#fee08b"),
     (0.0, "c0", "#d73027"),
 )
+#: Catchment targets (lines) are simplified this much: the bands drawn around them are 30 m to 3 km wide.
 CATCHMENT_SIMPLIFY_M = 10.0
-#: Segments per quarter circle of a catchment disc: a 32-gon is within 0.5 % of the radius (10 m at 2 km, the
-#: simplification's own tolerance) and halves the vertices the union and simplification of many discs handle.
-CATCHMENT_QUAD_SEGS = 8
 
 
 def composite_class(score: float | None) -> str:
@@ -111,30 +110,44 @@ def indicator_rows(result: AnalysisResult, code: str) -> dict[str, list[str]]:
     return indicator_tables(result).get(code, {})
 
 
-def uncovered_points(result: AnalysisResult) -> CompactLayer:
-    """One point per uncovered unit, listing every indicator it fails (a household short of several services
-    is one marker, not one per indicator)."""
-    frame = result.uncovered
-    if frame.empty:
-        return compact_features(frame, [], simplify_m=0)
+def _bits(keys: Sequence[str]) -> bool:
+    """Whether indicator sets fit a JavaScript bit mask (bitwise operators work on 32-bit integers)."""
+    return len(keys) <= 30
+
+
+def _masks(bits: np.ndarray, keys: Sequence[str]) -> list[Any]:
+    """Per row and scenario, the indicators set in ``bits`` (rows × scenarios × indicators, bool): one integer
+    (bit j = ``keys[j]``) when they fit, else the list of indices."""
+    if _bits(keys):
+        weights = np.left_shift(1, np.arange(len(keys), dtype=np.int64))
+        return (bits.astype(np.int64) * weights).sum(axis=2).tolist()
+    return [[np.flatnonzero(s).tolist() for s in row] for row in bits]
+
+
+def uncovered_points(results: Mapping[str, AnalysisResult], keys: Sequence[str]) -> CompactLayer:
+    """One point per unit uncovered in any scenario, with the indicators it fails in each (``m``, see
+    :func:`_masks`): a household short of several services is one marker, not one per indicator and scenario."""
+    frames = [r.uncovered.assign(_s=i) for i, r in enumerate(results.values()) if not r.uncovered.empty]
+    if not frames:
+        empty = gpd.GeoDataFrame({"name": [], "households": []}, geometry=[], crs="EPSG:4326")
+        return compact_features(empty, ["name", "households"], simplify_m=0, extra=lambda _: {"m": []})
+    frame = pd.concat(frames, ignore_index=True)
     # Grouped with numpy, not groupby(...).agg(list): that runs Python per unit (a minute at 300 villages).
     codes, units = pd.factorize(frame["unit_id"], sort=False)  # units in order of first appearance
-    order = np.argsort(codes, kind="stable")  # rows of each unit together, in their original order
-    ends = np.cumsum(np.bincount(codes, minlength=len(units)))
-    starts = ends - np.bincount(codes, minlength=len(units))
-    failed = np.asarray(frame["indicator"], dtype=object)[order].tolist()
-    first = order[starts]  # a unit's name, households and place are the same on each of its rows
+    ind = pd.Categorical(frame["indicator"].astype(str), categories=list(keys)).codes
+    ok = ind >= 0  # an indicator no longer in the standards is not offered by the selector
+    bits = np.zeros((len(units), len(results), len(keys)), dtype=bool)
+    bits[codes[ok], frame["_s"].to_numpy()[ok], ind[ok]] = True
+    first = np.full(len(units), len(frame), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(frame)))  # a unit's name, households and place: its first row
     points = gpd.GeoDataFrame(
-        {
-            "name": frame["name"].to_numpy()[first],
-            "households": frame["households"].to_numpy()[first],
-            "i": [failed[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
-        },
+        {"name": frame["name"].to_numpy()[first], "households": frame["households"].to_numpy()[first]},
         geometry=frame.geometry.to_numpy()[first],
         crs=frame.crs,
         index=pd.Index(units, name="unit_id"),
     )
-    return compact_features(points, ["name", "households", "i"], simplify_m=0)
+    masks = _masks(bits, keys)
+    return compact_features(points, ["name", "households"], simplify_m=0, extra=lambda _: {"m": masks})
 
 
 @dataclass(frozen=True)
@@ -161,140 +174,124 @@ def gap_data(standards: Standards, results: Mapping[str, AnalysisResult], lang: 
     return GapData(measures, scenarios, classes)
 
 
-def catchments(frames: Mapping[str, gpd.GeoDataFrame], standards: Standards, scenario: str) -> dict[str, CompactLayer]:
-    """Indicator → the area within its threshold of its targets (dissolved into one shape, EPSG:4326)."""
-    out: dict[str, CompactLayer] = {}
-    for ind in standards.indicators:
-        if ind.test != "distance" or not ind.threshold_m or ind.distance == "network":
-            continue  # a network reach is no circle: drawing the straight-line one would mislead
+@dataclass(frozen=True)
+class Reach:
+    """What an indicator's catchment is drawn from: its targets (EPSG:4326) and its threshold in metres."""
+
+    radius_m: float
+    targets: gpd.GeoSeries
+
+
+def _drawable(standards: Standards) -> list[Indicator]:
+    """Indicators with a straight-line catchment (a network reach is no circle: drawing one would mislead)."""
+    return [i for i in standards.indicators if i.test == "distance" and i.threshold_m and i.distance != "network"]
+
+
+def _selected(frame: gpd.GeoDataFrame, sel: Any, scenario: str) -> np.ndarray:
+    """Which features of ``frame`` a target selector picks in a scenario (present, matching its ``where``)."""
+    keep = mask(frame, scenario) if "status" in frame.columns else np.ones(len(frame), dtype=bool)  # type: ignore[arg-type]
+    keep = np.asarray(keep, dtype=bool).copy()
+    for field, allowed in sel.where.items():
+        keep &= frame[field].isin(allowed).to_numpy() if field in frame.columns else False
+    return keep & ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+
+
+def catchments(frames: Mapping[str, gpd.GeoDataFrame], standards: Standards, scenario: str) -> dict[str, Reach]:
+    """Indicator → the targets its catchment is drawn around and the radius, in a scenario.
+
+    The area within the threshold of any target is drawn in the browser (:func:`catchment_layers`, gap.js):
+    discs around points, round-capped bands along lines.  It used to be buffered and dissolved here, which took
+    most of a county's gap map build and megabytes of polygon.
+    """
+    out: dict[str, Reach] = {}
+    for ind in _drawable(standards):
         parts = []
         for sel in ind.targets:
             frame = frames.get(sel.layer)
-            if frame is None or frame.empty:
-                continue
-            keep = mask(frame, scenario) if "status" in frame.columns else pd.Series(True, index=frame.index)
-            keep = pd.Series(keep, index=frame.index)
-            for field, allowed in sel.where.items():
-                keep &= frame[field].isin(allowed) if field in frame.columns else False
-            parts.append(frame[keep.to_numpy()].geometry)
-        geoms = pd.concat(parts) if parts else gpd.GeoSeries([], crs="EPSG:4326")
-        geoms = gpd.GeoSeries(geoms, crs="EPSG:4326")
-        geoms = geoms[~geoms.is_empty & geoms.notna()]
-        if geoms.empty:
-            continue
-        crs = crs_for_geometries(geoms.to_numpy())
-        area = geoms.to_crs(crs).buffer(ind.threshold_m, quad_segs=CATCHMENT_QUAD_SEGS).union_all()
-        area = area.simplify(CATCHMENT_SIMPLIFY_M)
-        shape = gpd.GeoSeries([area], crs=crs).to_crs("EPSG:4326")
-        out[ind.key] = compact_features(gpd.GeoDataFrame(geometry=shape), [], simplify_m=0)
+            if frame is not None and not frame.empty:
+                parts.append(frame.geometry[_selected(frame, sel, scenario)])
+        if parts and sum(len(p) for p in parts):
+            out[ind.key] = Reach(float(ind.threshold_m), gpd.GeoSeries(pd.concat(parts), crs="EPSG:4326"))  # type: ignore[arg-type]
     return out
 
 
-class GapSelector(MacroElement):
-    """Indicator and scenario pickers; restyles the villages, swaps legend, uncovered points and catchments."""
+def catchment_layers(
+    frames: Mapping[str, gpd.GeoDataFrame], standards: Standards, scenarios: Sequence[str]
+) -> dict[str, Any]:
+    """The catchments of every drawable indicator and scenario, each target layer packed once: ``keys`` and
+    ``radius`` (metres) of the indicators, ``layers`` packed with ``m``, per scenario the indicators (see
+    :func:`_masks`) a feature is a target of."""
+    drawable = _drawable(standards)
+    keys = [i.key for i in drawable]
+    layers = []
+    for name in dict.fromkeys(sel.layer for ind in drawable for sel in ind.targets):
+        frame = frames.get(name)
+        if frame is None or frame.empty:
+            continue
+        bits = np.zeros((len(frame), len(scenarios), len(keys)), dtype=bool)
+        for j, ind in enumerate(drawable):
+            for sel in ind.targets:
+                if sel.layer == name:
+                    for s, scenario in enumerate(scenarios):
+                        bits[:, s, j] |= _selected(frame, sel, scenario)
+        rows = bits.any(axis=(1, 2))
+        if not rows.any():
+            continue
+        masks = _masks(bits[rows], keys)
+        part = gpd.GeoDataFrame(geometry=frame.geometry[rows].to_numpy(), crs=frame.crs)
+        layers.append(
+            compact_features(part, [], simplify_m=CATCHMENT_SIMPLIFY_M, extra=lambda _, m=masks: {"m": m}).packed()
+        )
+    return {"keys": keys, "radius": [float(i.threshold_m) for i in drawable], "layers": layers}  # type: ignore[arg-type]
+
+
+def village_tables(
+    results: Mapping[str, AnalysisResult], keys: Sequence[str]
+) -> tuple[list[str], dict[str, list[int]]]:
+    """The popup tables of every village, compact: the distinct display texts, and per village code, per
+    indicator and scenario, the indices of its [value, target, gap] texts (-1: no row).  The status is the
+    indicator's class, which the page has already."""
+    strings: dict[str, int] = {}
+    slot = {k: j for j, k in enumerate(keys)}
+    width = len(keys) * len(results) * 3
+    rows: dict[str, list[int]] = {}
+    texts: dict[tuple[Any, Any], int] = {}
+
+    def index(value: Any, unit: Any, gap: bool = False) -> int:
+        key = (value, unit, gap)
+        found = texts.get(key)  # type: ignore[arg-type]
+        if found is None:
+            shown = _gap(value, unit) if gap else number(value, unit)
+            found = texts[key] = strings.setdefault(shown, len(strings))  # type: ignore[index]
+        return found
+
+    for s, result in enumerate(results.values()):
+        frame = result.indicators
+        names = ("village_code", "indicator", "value", "target", "unit", "gap", "gap_unit")
+        columns = [frame[c].tolist() for c in names]
+        for code, ind, value, target, unit, gap, gap_unit in zip(*columns, strict=True):
+            j = slot.get(str(ind))
+            if j is None:
+                continue
+            row = rows.get(str(code))
+            if row is None:
+                row = rows[str(code)] = [-1] * width
+            base = (j * len(results) + s) * 3
+            row[base : base + 3] = [index(value, unit), index(target, unit), index(gap, gap_unit, True)]
+    return list(strings), rows
+
+
+class GapSelector(RawMacro):
+    """Indicator and scenario pickers; restyles the villages, swaps legend, uncovered points and catchments
+    (``static/gap.js``, inlined once), from labels (``config``) and compact data (classes, tables, points,
+    catchment targets)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function (map, villages, uncoveredGroup, catchmentGroup, cfg) {
-            var measure = cfg.measures[0][0], scenario = cfg.scenarios[0][0], unpacked = {};
-            Object.keys(cfg.uncovered).forEach(function (s) { unpacked[s] = geoplanUnpack(cfg.uncovered[s]); });
-            function scenarioIndex() {
-                return cfg.scenarios.findIndex(function (s) { return s[0] === scenario; });
-            }
-            function cls(props) {
-                var k = props.k[measure];
-                return k ? k[scenarioIndex()] : "not_assessed";
-            }
-            function colour(c) { return cfg.colors[c] || "#bdbdbd"; }
-            function restyle() {
-                villages.setStyle(function (f) {
-                    return {color: "#444", weight: 1.5, fillColor: colour(cls(f.properties)), fillOpacity: 0.65};
-                });
-                var rows = cfg.legends[measure === "composite" ? "composite" : "status"];
-                var html = "<h4>" + cfg.labels[measure] + " · " + cfg.scenarioLabels[scenario] + "</h4>";
-                rows.forEach(function (r) {
-                    html += '<div class="gp-row"><span><svg width="28" height="16"><rect x="2" y="2" width="24"' +
-                        ' height="12" fill="' + r[1] + '" fill-opacity="0.65" stroke="#444"/></svg></span><span>' +
-                        r[2] + "</span></div>";
-                });
-                // What the dots and circles on the map mean (they change with the indicator too).
-                html += '<div class="gp-row"><span><svg width="28" height="16"><circle cx="14" cy="8" r="5"' +
-                    ' fill="#ef3b2c" fill-opacity="0.8" stroke="#b2182b" stroke-width="2"/></svg></span><span>' +
-                    cfg.uncoveredLabel + "</span></div>";
-                if (Object.keys(cfg.catchments).length) {
-                    html += '<div class="gp-row"><span><svg width="28" height="16"><circle cx="14" cy="8" r="7"' +
-                        ' fill="#3182bd" fill-opacity="0.12" stroke="#3182bd" stroke-width="1"/></svg></span>' +
-                        "<span>" + cfg.catchmentLabel + "</span></div>";
-                }
-                document.getElementById("gp-gap-legend").innerHTML = html;
-                uncoveredGroup.clearLayers();
-                var pts = unpacked[scenario] || {type: "FeatureCollection", features: []};
-                L.geoJson(pts, {
-                    filter: function (f) { return measure === "composite" || f.properties.i.indexOf(measure) >= 0; },
-                    pointToLayer: function (f, ll) {
-                        return L.circleMarker(ll, {radius: 5, color: "#b2182b", weight: 2, fillColor: "#ef3b2c",
-                            fillOpacity: 0.9, renderer: cfg.canvas ? geoplanCanvas() : undefined});
-                    },
-                    onEachFeature: function (f, layer) {
-                        var which = f.properties.i.map(function (k) { return cfg.labels[k]; }).join("、");
-                        layer.bindTooltip(geoplanText(f.properties.name + " · " + which +
-                            (f.properties.households ? " · " + f.properties.households + cfg.hh : "")));
-                    }
-                }).addTo(uncoveredGroup);
-                catchmentGroup.clearLayers();
-                var area = (cfg.catchments[scenario] || {})[measure];
-                if (area) L.geoJson(geoplanUnpack(area), {style: {color: "#3182bd", weight: 1, fillOpacity: 0.12},
-                                           interactive: false}).addTo(catchmentGroup);
-            }
-            villages.bindPopup(function (layer) {
-                var p = layer.feature.properties, i = scenarioIndex();
-                var rows = "";
-                cfg.measures.slice(1).forEach(function (m) {
-                    var r = (p.t[m[0]] || [])[i];
-                    if (!r) return;
-                    rows += "<tr><td>" + m[1] + "</td><td>" + geoplanEsc(r[0]) + "</td><td>" + geoplanEsc(r[1]) +
-                        '</td><td class="gp-' +
-                        r[2] + '">' + cfg.statusLabels[r[2]] + "</td><td>" + geoplanEsc(r[3]) + "</td></tr>";
-                });
-                var score = p.score[i];
-                return '<div class="gp-popup"><h4>' + geoplanEsc(p.name) + " · " + cfg.scenarioLabels[scenario] +
-                    "</h4>" +
-                    "<div>" + cfg.labels.composite + ": " + (score === null ? "—" : score.toFixed(1)) + "</div>" +
-                    '<table class="gp-table"><tr>' + cfg.head.map(function (h) { return "<th>" + h + "</th>"; })
-                    .join("") + "</tr>" + rows + "</table></div>";
-            }, {maxWidth: 520});
-            var ctl = L.control({position: "topright"});
-            ctl.onAdd = function () {
-                var div = L.DomUtil.create("div", "gp-box gp-gap-picker");
-                var sel = '<label>' + cfg.measureLabel + ' <select id="gp-measure">';
-                cfg.measures.forEach(function (m) { sel += '<option value="' + m[0] + '">' + m[1] + "</option>"; });
-                sel += "</select></label>";
-                cfg.scenarios.forEach(function (s, i) {
-                    sel += ' <label><input type="radio" name="gp-scenario" value="' + s[0] + '"' +
-                        (i === 0 ? " checked" : "") + "> " + s[1] + "</label>";
-                });
-                div.innerHTML = sel;
-                L.DomEvent.disableClickPropagation(div);
-                div.querySelector("#gp-measure").addEventListener("change", function (e) {
-                    measure = e.target.value; restyle();
-                });
-                div.querySelectorAll("input[name=gp-scenario]").forEach(function (r) {
-                    r.addEventListener("change", function (e) { scenario = e.target.value; restyle(); });
-                });
-                return div;
-            };
-            ctl.addTo(map);
-            var legend = L.control({position: "bottomleft"});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "gp-box gp-legend");
-                div.id = "gp-gap-legend";
-                return div;
-            };
-            legend.addTo(map);
-            restyle();
-        })({{ this._parent.get_name() }}, {{ this.villages.get_name() }}, {{ this.uncovered.get_name() }},
-           {{ this.catchments.get_name() }}, {{ this.config_json }});
+        geoplanGapMap({{ this._parent.get_name() }}, {{ this.villages.get_name() }},
+            {{ this.uncovered.get_name() }}, {{ this.catchments.get_name() }}, {{ this.config_json }},
+            {{ this.data_json }});
         {% endmacro %}
         """
     )
@@ -305,6 +302,7 @@ class GapSelector(MacroElement):
         uncovered: folium.FeatureGroup,
         catchment_group: folium.FeatureGroup,
         config: dict[str, Any],
+        data: dict[str, Any],
     ) -> None:
         super().__init__()
         self._name = "GapSelector"
@@ -312,13 +310,25 @@ class GapSelector(MacroElement):
         self.uncovered = uncovered
         self.catchments = catchment_group
         self.config = config
+        self.data = data
 
     @property
     def config_json(self) -> str:
         return dumps(self.config)
 
+    @property
+    def data_json(self) -> str:
+        return dumps(self.data)
 
-class VillageShapes(folium.GeoJson):
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        assert isinstance(figure, Figure)
+        js = resources.files("geoplan.maps").joinpath("static", "gap.js").read_text(encoding="utf-8")
+        figure.header.add_child(RawScript(f"<script>{js}</script>"), name="geoplan_gap_js")
+        super().render(**kwargs)
+
+
+class VillageShapes(folium.GeoJson, RawMacro):
     """Village polygons embedded as compact JSON (on the shared canvas when many), their names as labels that
     never overlap; styled by :class:`GapSelector`."""
 
@@ -346,6 +356,12 @@ class VillageShapes(folium.GeoJson):
         return dumps(self.compact.packed())
 
 
+#: Above this many uncovered points they are drawn only from :data:`UNCOVERED_MIN_ZOOM` on, near the view (a
+#: county's 300,000 households would be one red smear at its overview zoom, and slow to pan).
+UNCOVERED_DETAIL_ABOVE = 5000
+UNCOVERED_MIN_ZOOM = 14
+
+
 def build_gap_map(
     frames: Mapping[str, gpd.GeoDataFrame],
     baseline: AnalysisResult,
@@ -358,6 +374,7 @@ def build_gap_map(
     display: Display = DEFAULT_DISPLAY,
     with_catchments: bool = True,
     proposal: Mapping[str, Any] | None = None,
+    uncovered_detail_above: int = UNCOVERED_DETAIL_ABOVE,
 ) -> folium.Map:
     """Villages classed by composite or indicator (selector), baseline vs plan, uncovered points, catchments.
 
@@ -367,59 +384,73 @@ def build_gap_map(
     catalogue = catalogue or default_catalogue()
     results = {"baseline": baseline} | ({"plan": plan} if plan is not None else {})
     data = gap_data(baseline.standards, results, lang)
+    keys = [k for k, _ in data.measures[1:]]
     villages = frames.get("villages")
     if villages is None:
         villages = gpd.GeoDataFrame({"code": [], "name": []}, geometry=[], crs="EPSG:4326")
     m = new_map(data_bounds([villages]), lang=lang, title=f"{text('title_gaps', lang)} · geoplan")
     add_basemaps(m, basemap, tianditu_key=tianditu_key, lang=lang)
-    scores = {s: {str(r.village_code): r.composite for r in res.villages.itertuples()} for s, res in results.items()}
-    tables = {s: indicator_tables(res) for s, res in results.items()}
+    class_names = list(STATUS_COLORS) + [cls for _, cls, _ in COMPOSITE_BANDS]
+    class_at = {c: i for i, c in enumerate(class_names)}
+    scores = {
+        s: dict(zip(res.villages["village_code"].astype(str), res.villages["composite"], strict=True))
+        for s, res in results.items()
+    }
+    measure_classes = [[data.classes[(m_, s)] for s in results] for m_, _ in data.measures]
+    unassessed = class_at["not_assessed"]
 
     def extra(rows: gpd.GeoDataFrame) -> dict[str, list[Any]]:
-        k, t, score = [], [], []
+        k, score = [], []
         for code in rows["code"].astype(str):
-            k.append(
-                {m_: [data.classes[(m_, s)].get(code, "not_assessed") for s in results] for m_, _ in data.measures}
-            )
-            per = [tables[s].get(code, {}) for s in results]
-            t.append({key: [p.get(key) for p in per] for key in per[0]})
-            score.append([None if pd.isna(scores[s].get(code)) else round(float(scores[s][code]), 1) for s in results])
-        return {"k": k, "t": t, "score": score, LABEL_AT: label_anchors(rows)}
+            # class of measure i in scenario s at i * len(scenarios) + s
+            k.append([class_at.get(by_code.get(code, ""), unassessed) for per in measure_classes for by_code in per])
+            score.append([None if pd.isna(v := scores[s].get(code)) else round(float(v), 1) for s in results])
+        return {"k": k, "score": score, LABEL_AT: label_anchors(rows)}
 
     shapes = compact_features(villages, ["code", "name"], simplify_m=display.simplify_m, extra=extra)
+    strings, tables = village_tables(results, keys)
     geo = VillageShapes(shapes, name=text("village", lang), canvas=len(shapes) > display.canvas_above)
     geo.add_to(m)
     uncovered_group = folium.FeatureGroup(name=text("uncovered", lang))
     uncovered_group.add_to(m)
     catchment_group = folium.FeatureGroup(name=text("catchment", lang), show=False)
     catchment_group.add_to(m)
-    points = {s: uncovered_points(res) for s, res in results.items()}
-    uncovered = {s: p.packed() for s, p in points.items()}
+    points = uncovered_points(results, keys)
+    scenario_keys = list(results)
+    reach = catchment_layers(frames, baseline.standards, scenario_keys) if with_catchments else None
     config = {
         "measures": data.measures,
         "scenarios": data.scenarios,
         "scenarioLabels": dict(data.scenarios),
         "labels": dict(data.measures),
+        "classes": class_names,
         "colors": STATUS_COLORS | {cls: color for _, cls, color in COMPOSITE_BANDS},
         "legends": {"composite": class_legend(COMPOSITE, lang), "status": class_legend("tap_water", lang)},
         "statusLabels": {s: status_label(s, lang) for s in STATUS_COLORS},
-        "uncovered": uncovered,
-        "canvas": any(len(p) > display.canvas_above for p in points.values()),
-        "catchments": {
-            s: {k: v.packed() for k, v in catchments(frames, baseline.standards, s).items()}
-            for s in (results if with_catchments else ())
-        },
+        "canvas": len(points) > display.canvas_above,
+        "detailZoom": UNCOVERED_MIN_ZOOM if len(points) > uncovered_detail_above else None,
         "measureLabel": text("measure", lang),
         "uncoveredLabel": text("uncovered_dot", lang),
+        "uncoveredZoomLabel": text("uncovered_zoom", lang).format(zoom=UNCOVERED_MIN_ZOOM),
         "catchmentLabel": text("catchment_circle", lang),
         "hh": "户" if lang == "zh" else " households",
         "head": [text(k, lang) for k in ("measure", "value", "target", "status", "gap")],
     }
-    GapSelector(geo, uncovered_group, catchment_group, config).add_to(m)
+    page_data = {
+        "uncovered": points.packed(),
+        "catchments": reach if reach is not None and reach["layers"] else None,
+        "strings": strings,
+        "tables": tables,
+    }
+    GapSelector(geo, uncovered_group, catchment_group, config, page_data).add_to(m)
     if proposal is not None:
         add_proposal(m, proposal, lang)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+class ProposalLayer(folium.GeoJson, RawMacro):
+    """folium's GeoJson layer, its data (project names) never compiled as a template (:class:`RawMacro`)."""
 
 
 PROPOSAL_STYLE = {"color": "#c51b8a", "weight": 4, "dashArray": "8 6", "fillColor": "#fa9fb5", "fillOpacity": 0.9}
@@ -434,7 +465,7 @@ def add_proposal(m: folium.Map, proposal: Mapping[str, Any], lang: Lang = "zh") 
     aliases = ["项目", "图层", "投资(万元)", "新增覆盖(户)", "指标"] if zh else [
         "Project", "Layer", "Cost (万元)", "Newly covered (households)", "Indicators"
     ]  # fmt: skip
-    layer = folium.GeoJson(
+    layer = ProposalLayer(
         {"type": "FeatureCollection", "features": list(proposal.get("features", []))},
         name=name,
         style_function=lambda _: PROPOSAL_STYLE,

@@ -16,6 +16,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geoplan.maps.compact import CompactLayer, dumps
+from geoplan.maps.page import RawMacro
 from geoplan.maps.styles import LayerStyle
 
 #: The property holding a feature's style key.
@@ -25,7 +26,7 @@ LABEL_AT = "_l"
 EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 
 
-class ThemedGeoJson(folium.GeoJson):
+class ThemedGeoJson(folium.GeoJson, RawMacro):
     """A catalogue layer on the map; ``style`` is inspectable in Python (tests) and shipped once to the browser."""
 
     _template = Template(

@@ -45,6 +45,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "title_village": {"zh": "村庄地图", "en": "Village map"},
     "uncovered_dot": {"zh": "未覆盖的自然村/农户", "en": "Uncovered settlement/households"},
     "catchment_circle": {"zh": "设施服务半径", "en": "Facility service radius"},
+    "uncovered_zoom": {"zh": "（放大到{zoom}级显示）", "en": " (shown from zoom {zoom})"},
     "village_boundary": {"zh": "本村边界", "en": "Village boundary"},
 }
 

@@ -80,6 +80,39 @@ class PageSupport(MacroElement):
         super().render(**kwargs)
 
 
+class RawScript(Element):
+    """Text put into the page as it is, never compiled as a template."""
+
+    def __init__(self, script: str) -> None:
+        super().__init__()
+        self._name = "RawScript"
+        self.script = script
+
+    def render(self, **kwargs: object) -> str:
+        return self.script
+
+
+class RawMacro(MacroElement):
+    """A folium element whose rendered macros go into the page as they are.
+
+    ``MacroElement`` wraps each rendered macro in ``Element(text)``, which compiles the text as a Jinja template
+    once more: a county's data then costs a second parse of megabytes, and a name a planner typed such as
+    ``{{ … }}`` or ``{% … %}`` would be run on the server.  Put this base after folium's class (``class
+    X(folium.GeoJson, RawMacro)``) so folium's own ``render`` still runs first.
+    """
+
+    def render(self, **kwargs: object) -> None:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
+        module = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = module.get(part)
+            if macro is not None:
+                target.add_child(RawScript(str(macro(self, kwargs))), name=self.get_name())
+        for element in list(self._children.values()):
+            element.render(**kwargs)
+
+
 LegendGroup = tuple[str, Sequence[tuple[str, str]]]
 
 
