@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import Request
 
-from geoplan.analysis import AnalysisResult, PlanDelta, Standards, analyse, compare, load_standards
+from geoplan.analysis import AnalysisResult, PlanDelta, Standards, analyse, compare, load_standards, prepare
 from geoplan.config import Settings
 from geoplan.layers import LayerStore
 
@@ -47,9 +47,12 @@ class AnalysisModel:
         """One scenario's result; ``lang`` is the language of the not-assessed reasons."""
         results = self._current()
         if (scenario, lang) not in results:
-            frames = self.store.frames()
+            if "prepared" not in results:  # once per data version for every scenario (not a fingerprint each)
+                results["prepared"] = prepare(self.store.frames())
             cat = self.store.catalogue
-            results[(scenario, lang)] = analyse(frames, self.standards, scenario, lang=lang, catalogue=cat)  # type: ignore[arg-type]
+            results[(scenario, lang)] = analyse(  # type: ignore[arg-type]
+                results["prepared"], self.standards, scenario, lang=lang, catalogue=cat
+            )
         return results[(scenario, lang)]
 
     def delta(self, lang: str = "zh") -> PlanDelta:

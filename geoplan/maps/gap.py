@@ -124,29 +124,48 @@ def _masks(bits: np.ndarray, keys: Sequence[str]) -> list[Any]:
     return [[np.flatnonzero(s).tolist() for s in row] for row in bits]
 
 
+def _indicator_codes(column: pd.Series, keys: Sequence[str]) -> np.ndarray:
+    """Each row's indicator as its index in ``keys`` (-1: not offered), from the categories when categorical."""
+    at = {k: j for j, k in enumerate(keys)}
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        lookup = np.array([at.get(str(c), -1) for c in column.cat.categories] + [-1], dtype=np.int64)
+        return lookup[column.cat.codes.to_numpy()]  # code -1 (missing) → the trailing -1
+    return np.array([at.get(str(k), -1) for k in column.tolist()], dtype=np.int64)
+
+
 def uncovered_points(results: Mapping[str, AnalysisResult], keys: Sequence[str]) -> CompactLayer:
     """One point per unit uncovered in any scenario, with the indicators it fails in each (``m``, see
     :func:`_masks`): a household short of several services is one marker, not one per indicator and scenario."""
-    frames = [r.uncovered.assign(_s=i) for i, r in enumerate(results.values()) if not r.uncovered.empty]
-    if not frames:
+    frames = [r.uncovered for r in results.values()]
+    rows = sum(len(f) for f in frames)
+    if not rows:
         empty = gpd.GeoDataFrame({"name": [], "households": []}, geometry=[], crs="EPSG:4326")
         return compact_features(empty, ["name", "households"], simplify_m=0, extra=lambda _: {"m": []})
-    frame = pd.concat(frames, ignore_index=True)
-    # Grouped with numpy, not groupby(...).agg(list): that runs Python per unit (a minute at 300 villages).
-    codes, units = pd.factorize(frame["unit_id"], sort=False)  # units in order of first appearance
-    ind = pd.Categorical(frame["indicator"].astype(str), categories=list(keys)).codes
+    # Whole columns with numpy (a county has millions of rows): groupby(...).agg(list) ran Python per unit.
+    ids = np.concatenate([f["unit_id"].to_numpy() for f in frames])
+    codes, units = pd.factorize(ids, sort=False)  # units in order of first appearance
+    scenario = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+    ind = np.concatenate([_indicator_codes(f["indicator"], keys) for f in frames])
     ok = ind >= 0  # an indicator no longer in the standards is not offered by the selector
-    bits = np.zeros((len(units), len(results), len(keys)), dtype=bool)
-    bits[codes[ok], frame["_s"].to_numpy()[ok], ind[ok]] = True
-    first = np.full(len(units), len(frame), dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(len(frame)))  # a unit's name, households and place: its first row
+    # A unit's name, households and place: its first row (first rows come in code order: codes number units by
+    # first appearance).
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    column = lambda name: np.concatenate([f[name].to_numpy() for f in frames])[first]  # noqa: E731
     points = gpd.GeoDataFrame(
-        {"name": frame["name"].to_numpy()[first], "households": frame["households"].to_numpy()[first]},
-        geometry=frame.geometry.to_numpy()[first],
-        crs=frame.crs,
+        {"name": column("name"), "households": column("households")},
+        geometry=np.concatenate([f.geometry.to_numpy() for f in frames])[first],
+        crs=frames[0].crs,
         index=pd.Index(units, name="unit_id"),
     )
-    masks = _masks(bits, keys)
+    if _bits(keys):  # each (unit, scenario, indicator) once, so a sum of distinct bits is their OR
+        cells = pd.unique((codes[ok] * len(frames) + scenario[ok]) * len(keys) + ind[ok])
+        bit = np.left_shift(1, cells % len(keys)).astype(np.float64)  # exact: below 2**31
+        sums = np.bincount(cells // len(keys), weights=bit, minlength=len(units) * len(frames))
+        masks = sums.astype(np.int64).reshape(len(units), len(frames)).tolist()
+    else:
+        bits = np.zeros((len(units), len(frames), len(keys)), dtype=bool)
+        bits[codes[ok], scenario[ok], ind[ok]] = True
+        masks = _masks(bits, keys)
     return compact_features(points, ["name", "households"], simplify_m=0, extra=lambda _: {"m": masks})
 
 
@@ -281,6 +300,17 @@ def village_tables(
     return list(strings), rows
 
 
+#: Where a served gap map fetches its catchments and popup tables (under the API root), each cached per data version.
+CATCHMENTS_PATH = "/maps/gaps/catchments.json"
+TABLES_PATH = "/maps/gaps/tables.json"
+
+
+def gap_tables(results: Mapping[str, AnalysisResult], keys: Sequence[str]) -> dict[str, Any]:
+    """The village popup tables as the page reads them: ``strings`` and per village code ``rows``."""
+    strings, rows = village_tables(results, keys)
+    return {"strings": strings, "rows": rows}
+
+
 class GapSelector(RawMacro):
     """Indicator and scenario pickers; restyles the villages, swaps legend, uncovered points and catchments
     (``static/gap.js``, inlined once), from labels (``config``) and compact data (classes, tables, points,
@@ -408,7 +438,6 @@ def build_gap_map(
         return {"k": k, "score": score, LABEL_AT: label_anchors(rows)}
 
     shapes = compact_features(villages, ["code", "name"], simplify_m=display.simplify_m, extra=extra)
-    strings, tables = village_tables(results, keys)
     geo = VillageShapes(shapes, name=text("village", lang), canvas=len(shapes) > display.canvas_above)
     geo.add_to(m)
     uncovered_group = folium.FeatureGroup(name=text("uncovered", lang))
@@ -416,8 +445,13 @@ def build_gap_map(
     catchment_group = folium.FeatureGroup(name=text("catchment", lang), show=False)
     catchment_group.add_to(m)
     points = uncovered_points(results, keys)
-    scenario_keys = list(results)
-    reach = catchment_layers(frames, baseline.standards, scenario_keys) if with_catchments else None
+    # Served maps fetch the popup tables and the (hidden at first) catchments when they are first wanted; files
+    # written by `geoplan map` carry them.
+    api = display.detail_api
+    drawable = with_catchments and any(
+        len(frames.get(sel.layer, ())) for ind in _drawable(baseline.standards) for sel in ind.targets
+    )
+    reach = catchment_layers(frames, baseline.standards, list(results)) if drawable and api is None else None
     config = {
         "measures": data.measures,
         "scenarios": data.scenarios,
@@ -436,11 +470,12 @@ def build_gap_map(
         "hh": "户" if lang == "zh" else " households",
         "head": [text(k, lang) for k in ("measure", "value", "target", "status", "gap")],
     }
+    if api is not None:
+        config |= {"catchmentsUrl": f"{api}{CATCHMENTS_PATH}" if drawable else None, "tablesUrl": f"{api}{TABLES_PATH}"}
     page_data = {
         "uncovered": points.packed(),
         "catchments": reach if reach is not None and reach["layers"] else None,
-        "strings": strings,
-        "tables": tables,
+        "tables": gap_tables(results, keys) if api is None else None,
     }
     GapSelector(geo, uncovered_group, catchment_group, config, page_data).add_to(m)
     if proposal is not None:

@@ -98,7 +98,8 @@ def test_embedded_classes_are_the_analysis_classes(tiny_frames, results) -> None
     # The popup's table: value, target and gap texts as the village map writes them (status is the class).
     row = baseline.indicators.set_index(["village_code", "indicator"]).loc[(WEST, "tap_water")]
     j = baseline.standards.keys.index("tap_water")
-    texts = [selector.data["strings"][i] for i in selector.data["tables"][WEST][j * 2 * 3 : j * 2 * 3 + 3]]
+    tables = selector.data["tables"]
+    texts = [tables["strings"][i] for i in tables["rows"][WEST][j * 2 * 3 : j * 2 * 3 + 3]]
     assert texts == indicator_rows(baseline, WEST)["tap_water"][:2] + [indicator_rows(baseline, WEST)["tap_water"][3]]
     assert texts[0] == number(row["value"], row["unit"]) and row["status"] == "not_met"
     assert names[by_code[WEST]["k"][(j + 1) * 2]] == "not_met"

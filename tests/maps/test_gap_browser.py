@@ -4,15 +4,20 @@ the village popup's indicator table from the compact page data."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pyproj import Transformer
 
 from geoplan.analysis import analyse, load_standards
+from geoplan.api import create_app
+from geoplan.config import Settings
+from geoplan.layers import LayerStore
 from geoplan.maps.gap import build_gap_map
 from geoplan.maps.save import save_map
-from tests.maps.conftest import GK_111, X0, Y0, Offline, require_assets
+from tests.maps.conftest import GK_111, X0, Y0, Offline, fill_store, live_server, require_assets
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +45,13 @@ SETUP = """
     };
 }
 """
+
+#: Opens the west village's popup (its centre is under an uncovered settlement's marker, so no mouse click).
+OPEN_WEST = """(() => {
+    const villages = window[Object.keys(window).find(k => k.startsWith("village_shapes_"))];
+    const west = villages.getLayers().find(l => l.feature.properties.name === "西村");
+    west.fire("click", {latlng: west.getBounds().getNorthWest()}, true);
+})()"""
 
 
 def _ll(x: float, y: float) -> tuple[float, float]:
@@ -114,15 +126,47 @@ def test_village_popup_lists_its_indicators_from_the_page_data(browser, tiny_fra
     out = save_map(build_gap_map(tiny_frames, *results), tmp_path / "gaps.html", require_assets())
     view = _open(browser, out)
     page = view.page
-    page.evaluate("""(() => {
-        const villages = window[Object.keys(window).find(k => k.startsWith("village_shapes_"))];
-        const west = villages.getLayers().find(l => l.feature.properties.name === "西村");
-        west.fire("click", {latlng: west.getBounds().getNorthWest()}, true);
-    })()""")
+    page.evaluate(OPEN_WEST)
     popup = page.locator(".gp-popup")
     popup.wait_for()
     assert "西村 · 现状" in popup.locator("h4").inner_text()
     row = popup.locator("tr", has_text="自来水普及率").inner_text().split("\t")
     assert row[0] == "自来水普及率" and row[3] == "未达标" and row[1].endswith("%")
+    assert view.errors == [] and view.failed == []
+    page.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    data = tmp_path / "data"
+    data.mkdir()
+    fill_store(LayerStore(data))
+    with live_server(create_app(Settings(data_dir=data))) as base:
+        yield base
+
+
+def test_served_map_fetches_tables_and_catchments_when_first_wanted(browser, server: str) -> None:
+    view = Offline(browser, server)
+    page = view.page
+    page.goto(f"{server}/maps/gaps?basemap=none")
+    page.wait_for_load_state("networkidle")
+    page.evaluate(SETUP)
+    fetched = lambda: [u.split("/maps/gaps/")[1] for u in view.requested if "/maps/gaps/" in u]  # noqa: E731
+    assert fetched() == []  # the page carries neither the tables nor the catchments
+    page.evaluate(OPEN_WEST)
+    page.locator(".gp-popup tr", has_text="自来水普及率").wait_for()
+    assert "未达标" in page.locator(".gp-popup tr", has_text="自来水普及率").inner_text()
+    assert fetched() == ["tables.json"]
+    page.evaluate("gp.map.closePopup()")
+    page.evaluate(OPEN_WEST)  # asked once: the second popup is drawn from what arrived
+    page.locator(".gp-popup tr", has_text="自来水普及率").wait_for()
+    page.select_option("#gp-measure", "clinic")
+    page.evaluate("gp.map.addLayer(gp.group(gp.reach))")
+    page.evaluate("gp.map.setView([{1}, {0}], 13, {{animate: false}})".format(*_ll(400, 400)))
+    deadline = time.monotonic() + 30
+    while page.evaluate("gp.alpha({}, {})".format(*_ll(400, 400))) != 31:
+        assert time.monotonic() < deadline, "the clinic's catchment was never drawn"
+        page.wait_for_timeout(100)
+    assert fetched() == ["tables.json", "catchments.json"]
     assert view.errors == [] and view.failed == []
     page.close()

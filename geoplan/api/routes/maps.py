@@ -18,7 +18,9 @@ from geoplan.config import Settings
 from geoplan.layers import LayerStore
 from geoplan.maps.assets import LIVE_BASE_URL, find_assets_dir, vendor_file
 from geoplan.maps.basemaps import BASEMAPS
+from geoplan.maps.compact import dumps
 from geoplan.maps.drawing import STATIC_FILES, STATIC_URL, MapEditor
+from geoplan.maps.gap import CATCHMENTS_PATH, TABLES_PATH, catchment_layers, gap_tables
 from geoplan.maps.layers import Display
 from geoplan.maps.save import render_html
 from geoplan.maps.township import TownshipMaps
@@ -102,6 +104,32 @@ async def gap_map(
         return _page(maps.gaps(), maps, request, drawing=False)
 
     return await _cached(request, store, settings, build, basemap, lang)
+
+
+@router.get(CATCHMENTS_PATH, include_in_schema=False)
+async def gap_map_catchments(request: Request, store: StoreDep, settings: SettingsDep, _: ReaderDep) -> Response:
+    """The gap map's catchment targets (the served page asks when its catchment layer is first shown)."""
+
+    def build() -> Page:
+        maps = _maps(request, store, settings, None, None)
+        baseline, plan = maps.results
+        body = catchment_layers(maps.frames, baseline.standards, ["baseline", "plan"])
+        return Page(dumps(body).encode("utf-8"), "application/json")
+
+    return await cached_page(request, store, settings, build, variant=())
+
+
+@router.get(TABLES_PATH, include_in_schema=False)
+async def gap_map_tables(request: Request, store: StoreDep, settings: SettingsDep, _: ReaderDep) -> Response:
+    """Every village's indicator table as the gap map's popups show it (asked for at the first popup)."""
+
+    def build() -> Page:
+        maps = _maps(request, store, settings, None, None)
+        baseline, plan = maps.results
+        body = gap_tables({"baseline": baseline, "plan": plan}, baseline.standards.keys)
+        return Page(dumps(body).encode("utf-8"), "application/json")
+
+    return await cached_page(request, store, settings, build, variant=())
 
 
 @router.get("/maps/villages/{code}", response_class=HTMLResponse)

@@ -9,12 +9,20 @@
 window.GeoplanReach = L.Layer.extend({
   options: {pane: "gpReach", color: "#3182bd", fillOpacity: 0.12},
 
-  /* `packed`: target layers (compact.py) whose `m` holds, per scenario, the indicators a feature is a target of. */
+  /* `packed`: target layers (compact.py) whose `m` holds, per scenario, the indicators a feature is a target of
+   * (null until they are loaded: see setPacked). */
   initialize: function (packed, options) {
     L.setOptions(this, options);
     this._packed = packed;
     this._items = null;
     this._pick = null;
+  },
+
+  setPacked: function (packed) {
+    this._packed = packed;
+    this._items = null;
+    if (this._map) this._redraw();
+    return this;
   },
 
   /* Show the catchment of indicator `j` in scenario `s`, `r` metres (null: none). */
@@ -88,7 +96,8 @@ window.GeoplanReach = L.Layer.extend({
     var ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     var pick = this._pick;
-    if (!pick) return;
+    this.drawn = 0;
+    if (!pick || !this._packed) return;
     if (!this._items) this._items = this._build(map.options.crs);
     var scale = Math.pow(2, map.getZoom()), origin = map.getPixelBounds().min, s = pick.s, j = pick.j;
     var chosen = this._items.filter(function (it) {
@@ -140,15 +149,38 @@ window.GeoplanReach = L.Layer.extend({
 });
 
 /* The gap map: `cfg` holds the labels and classes, `data` the packed uncovered points (`m`: per scenario the
- * indicators failed, a bit mask or a list of indices), the catchment targets, and the village tables (indices into
- * `data.strings`: per indicator and scenario value, target, gap). */
+ * indicators failed, a bit mask or a list of indices), the catchment targets, and the village tables (`rows`:
+ * per indicator and scenario the indices of value, target and gap in `strings`).  A served map has neither of the
+ * last two: it fetches the catchments when their layer is first shown, the tables at the first popup. */
 window.geoplanGapMap = function (map, villages, uncoveredGroup, catchmentGroup, cfg, data) {
   "use strict";
   var measure = cfg.measures[0][0], scenario = cfg.scenarios[0][0], S = cfg.scenarios.length;
   var keys = cfg.measures.slice(1).map(function (m) { return m[0]; });
   var uncovered = geoplanUnpack(data.uncovered).features, detailZoom = cfg.detailZoom;
-  var reach = data.catchments ? new GeoplanReach(data.catchments.layers) : null;
+  var catchments = data.catchments, tables = data.tables, loading = {};
+  var reach = catchments || cfg.catchmentsUrl ? new GeoplanReach(catchments ? catchments.layers : null) : null;
   if (reach) catchmentGroup.addLayer(reach);
+
+  /* The JSON at `url`, asked for once; `done` runs when it has arrived. */
+  function load(url, done) {
+    if (loading[url]) return;
+    loading[url] = true;
+    fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error(url + ": HTTP " + r.status); return r.json(); })
+      .then(done)
+      .catch(function (e) { loading[url] = false; map.fire("gp:failed", {error: String(e)}); });
+  }
+  function showReach() {
+    if (!reach) return;
+    if (!catchments) {
+      if (map.hasLayer(catchmentGroup)) {
+        load(cfg.catchmentsUrl, function (d) { catchments = d; reach.setPacked(d.layers); showReach(); });
+      }
+      return;
+    }
+    var j = catchments.keys.indexOf(measure);
+    reach.show(j < 0 ? null : j, scenarioIndex(), j < 0 ? 0 : catchments.radius[j]);
+  }
 
   function has(m, j) {
     if (m === undefined || m === null) return false;
@@ -207,13 +239,17 @@ window.geoplanGapMap = function (map, villages, uncoveredGroup, catchmentGroup, 
     }
     document.getElementById("gp-gap-legend").innerHTML = html;
     drawUncovered();
-    if (reach) {
-      var j = data.catchments.keys.indexOf(measure);
-      reach.show(j < 0 ? null : j, si, j < 0 ? 0 : data.catchments.radius[j]);
-    }
+    showReach();
   }
   villages.bindPopup(function (layer) {
-    var p = layer.feature.properties, si = scenarioIndex(), row = data.tables[p.code], t = data.strings, rows = "";
+    var p = layer.feature.properties, si = scenarioIndex(), rows = "";
+    if (!tables) {
+      load(cfg.tablesUrl, function (d) {
+        tables = d;
+        if (villages.isPopupOpen()) villages.getPopup().update();
+      });
+    }
+    var row = tables ? tables.rows[p.code] : null, t = tables ? tables.strings : [];
     keys.forEach(function (k, j) {
       var b = (j * S + si) * 3;
       if (!row || row[b] < 0) return;
@@ -263,6 +299,7 @@ window.geoplanGapMap = function (map, villages, uncoveredGroup, catchmentGroup, 
   };
   legend.addTo(map);
   uncoveredGroup.on("add", drawUncovered);
+  catchmentGroup.on("add", showReach);
   if (detailZoom) map.on("zoomend moveend", drawUncovered);
   restyle();
 };
