@@ -524,7 +524,55 @@ def county_figures(tree: Path, villages: int, posts: int, requests: int, root: P
     return out
 
 
-def run_writes(villages: int, posts: int, requests: int, baseline: Path | None) -> None:
+def post_curve(tree: Path, villages: int, sizes: list[int], posts: int, root: Path) -> dict[int, float]:
+    """Median POST (ms) into footprint layers of each size (the county's first footprints), from the code in tree.
+
+    Each layer is read once first (a server in use has parsed it), so what is measured is the write itself.
+    """
+    import orjson
+    from synthetic import cached
+
+    token = "bench-secret"
+    source = cached(villages)
+    lines: list[bytes] = []
+    with (source / "buildings.geojson").open("rb") as fh:
+        for line in fh:
+            if line.startswith(b'{"type":"Feature"'):
+                lines.append(line.rstrip(b",\n"))
+                if len(lines) >= max(sizes):
+                    break
+    first = orjson.loads(lines[0])
+    lon, lat = first["geometry"]["coordinates"][0][0]
+    code = first["properties"]["village_code"]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}
+    out: dict[int, float] = {}
+    for size in sizes:
+        data_dir = root / f"posts-{size}"
+        data_dir.mkdir()
+        (data_dir / "villages.geojson").write_bytes((source / "villages.geojson").read_bytes())
+        head = b'{"type":"FeatureCollection","name":"buildings","last_change":null,"features":[\n'
+        (data_dir / "buildings.geojson").write_bytes(head + b",\n".join(lines[:size]) + b"\n]}\n")
+        server = _serve(tree, data_dir, token)
+        try:
+            _get_s(f"{server.url}/collections/buildings/items?limit=1")
+            times = []
+            for i in range(posts):
+                body = orjson.dumps(_building(i, lon + 0.0002 * i, lat, code))
+                t = time.perf_counter()
+                r = httpx.post(f"{server.url}/collections/buildings/items", content=body, headers=headers,
+                               timeout=900)  # fmt: skip
+                times.append(time.perf_counter() - t)
+                r.raise_for_status()
+        finally:
+            server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        out[size] = statistics.median(times) * 1000
+    return out
+
+
+def run_writes(
+    villages: int, posts: int, requests: int, baseline: Path | None, post_sizes: list[int] | None = None
+) -> None:
     """Start-up, memory, read latencies and writes on the county, for this code and (optionally) a baseline."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from synthetic import cached
@@ -549,6 +597,22 @@ def run_writes(villages: int, posts: int, requests: int, baseline: Path | None) 
         row = f"{key:<52}" + "".join(f"{results[n][key]:>12.2f}" for n in names)
         if baseline is not None:
             row += f"{results['now'][key] / results['baseline'][key]:>10.2f}"
+        print(row)
+    if not post_sizes:
+        return
+    curves: dict[str, dict[int, float]] = {}
+    for name, tree in trees:
+        root = Path(tempfile.mkdtemp(prefix=f"geoplan-bench-posts-{name}-"))
+        try:
+            curves[name] = post_curve(tree, villages, post_sizes, posts, root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    print("\n  POST median (ms) by the size of the footprint layer written to (each a validated, logged, atomic write)")
+    print(f"{'features':>12}" + "".join(f"{n:>12}" for n in names) + (f"{'now/base':>10}" if baseline else ""))
+    for size in post_sizes:
+        row = f"{size:>12,}" + "".join(f"{curves[n][size]:>12.1f}" for n in names)
+        if baseline is not None:
+            row += f"{curves['now'][size] / curves['baseline'][size]:>10.2f}"
         print(row)
 
 
@@ -784,6 +848,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--posts", type=int, default=5, help="POSTs per layer for --writes")
     parser.add_argument("--reads", type=int, default=200, help="--writes: requests per read latency")
     parser.add_argument("--baseline", type=Path, help="--writes: also run this checkout (e.g. the previous main)")
+    parser.add_argument(
+        "--post-sizes",
+        type=lambda text: [int(v) for v in text.split(",")],
+        help="--writes: also POST into footprint layers of these sizes, e.g. 1000,10000,30000,100000,300000",
+    )
     parser.add_argument("--postgis", metavar="URL", help="PostGIS figures (geoplan files / PostGIS / TiPG) on URL")
     parser.add_argument("--setup-tipg", action="store_true", help="create .venv-tipg with TiPG, then run")
     parser.add_argument("--writers", action="store_true", help="with --postgis: 4 API processes × 8 clients × 50 POSTs")
@@ -798,7 +867,7 @@ def main(argv: list[str] | None = None) -> int:
             run_postgis(n, args.postgis, args.requests, args.posts)
         return 0
     if args.writes:
-        run_writes(args.villages, args.posts, args.reads, args.baseline)
+        run_writes(args.villages, args.posts, args.reads, args.baseline, args.post_sizes)
         return 0
     if args.setup:
         setup_venv()

@@ -38,7 +38,7 @@ from geoplan.errors import (
 from geoplan.layers import columnar
 from geoplan.layers.changelog import ChangeLog, ChangeRecord
 from geoplan.layers.files import (
-    append_encoded,
+    FeatureLines,
     encode_collection,
     read_collection,
     read_head,
@@ -63,6 +63,9 @@ if TYPE_CHECKING:
 #: From this many features a layer is better kept in PostgreSQL/PostGIS (a later backend) than in a GeoJSON
 #: file: every write rewrites the whole file atomically, about 0.3–1 s per edit from here on (bench_api --writes).
 DATABASE_ADVISED_FEATURES = 100_000
+#: Layers up to this many features are kept parsed after a write (the next write and read reuse the dicts);
+#: for larger ones nothing per feature is kept, and the next write splices lines (:class:`_FileLines`).
+KEEP_PARSED_FEATURES = 20_000
 #: Where the store keeps its own bookkeeping inside the data directory.
 META_DIR = ".geoplan"
 #: Deepest merge patch accepted (a feature is at most 7 levels deep; merge_patch recurses once per level).
@@ -199,6 +202,60 @@ class LayerSnapshot:
         return to_frame(self.features, self.spec.field_names)
 
 
+@dataclass
+class _FileLines:
+    """The layer file as a write sees it when it is in the store's layout: its bytes, not a dict per feature.
+
+    Offers what a write needs of a :class:`LayerSnapshot` (``last_change``, ``survey``, ``get``); the new file is
+    spliced from the old one (see :class:`~geoplan.layers.files.FeatureLines`).
+    """
+
+    spec: LayerSpec
+    lines: FeatureLines
+    signature: tuple[int, int, int]
+    survey: Survey
+
+    @property
+    def last_change(self) -> str | None:
+        return self.lines.head.get("last_change")
+
+    def get(self, fid: str) -> dict[str, Any] | None:
+        return self.lines.feature(str(fid))
+
+    def written(self, outcomes: Sequence[Outcome], meta: dict[str, Any]) -> bytes:
+        """The new file: lines of changed features replaced or removed, new features appended (in the order a
+        rewrite of the parsed features would give)."""
+        lines: dict[int, tuple[int, dict[str, Any] | None]] = {}
+        at: dict[str, int] = {}  # features of the file this change touches: fid -> start of their line
+        gone: set[str] = set()  # ... and those it deleted (a later insert of the same id appends it)
+        appended: list[dict[str, Any] | None] = []
+        new: dict[str, int] = {}  # features this change appended: fid -> position in ``appended``
+        for out in outcomes:
+            if out.fid in new:
+                appended[new[out.fid]] = out.after
+                if out.after is None:
+                    del new[out.fid]
+                continue
+            span = None
+            if out.fid not in gone:
+                if out.fid not in at:
+                    found = self.lines.find(out.fid)
+                    if found is not None:
+                        at[out.fid] = found[0]
+                        lines[found[0]] = (found[1], None)
+                if out.fid in at:
+                    span = at[out.fid]
+            if span is not None:
+                lines[span] = (lines[span][0], out.after)
+                if out.after is None:
+                    gone.add(out.fid)
+                    del at[out.fid]
+            else:
+                new[out.fid] = len(appended)
+                appended.append(out.after)
+        return self.lines.spliced(self.spec.name, meta, lines, [f for f in appended if f is not None])
+
+
 class LayerStore(WriteRules):
     """GeoJSON layer files in one directory, validated and versioned through the catalogue."""
 
@@ -218,6 +275,9 @@ class LayerStore(WriteRules):
         self.lock_timeout = lock_timeout
         self.max_vertices = max_vertices
         self._cache: dict[str, LayerSnapshot] = {}
+        #: Per layer, the signature of a file version this store parsed whole or wrote itself: a write may then
+        #: splice its lines without parsing them (a damaged file still fails its first whole parse).
+        self._parsed: dict[str, tuple[int, int, int]] = {}
         self._frames: dict[str, tuple[tuple[int, int, int], gpd.GeoDataFrame]] = {}
 
     # ---------------------------------------------------------------- paths
@@ -261,6 +321,7 @@ class LayerStore(WriteRules):
         data = read_collection(path)
         snap = LayerSnapshot(spec, data["features"], data.get("last_change"), sig, _file_survey(path, data))
         self._cache[layer] = snap
+        self._parsed[layer] = sig
         return snap
 
     def signature(self, layer: str) -> tuple[int, int, int] | None:
@@ -301,6 +362,7 @@ class LayerStore(WriteRules):
                 data = read_collection(path)
                 frame = to_frame(data["features"], spec.field_names)
                 del data
+                self._parsed[layer] = sig
             if _signature(path) == sig:  # not replaced while we read it: the copy is of this version
                 columnar.save(cache_dir, layer, version, frame)
         # set after the columnar copy is written: the declaration lives in the layer file, not in the copy
@@ -397,7 +459,7 @@ class LayerStore(WriteRules):
                 o.row = n
         change = new_change_id()
         with self._lock(layer):
-            declared = survey(self.snapshot(layer).survey) if callable(survey) else survey
+            declared = survey(self.survey(layer)) if callable(survey) else survey
             saved = self._apply_locked(
                 layer, ops, actor=actor, op=op, message=message, change=change, rows=True, survey=declared
             )
@@ -518,7 +580,7 @@ class LayerStore(WriteRules):
         change = change or new_change_id()
         with self._lock(layer):
             if if_match is not None:
-                current = self.snapshot(layer).survey.tag
+                current = self.survey(layer).tag
                 if current != if_match:
                     raise SurveyConflict(layer, if_match, current)
             self._apply_locked(layer, [], actor=actor, op="survey", change=change, survey=survey)
@@ -720,7 +782,7 @@ class LayerStore(WriteRules):
         """
         spec = self.spec(layer)
         self._remove_stale_temps(layer)
-        snap = self.snapshot(layer)
+        snap = self._for_write(layer)
         log = self._log(layer)
         tail = log.uncommitted_tail(snap.last_change)
         if tail is not None:
@@ -728,24 +790,8 @@ class LayerStore(WriteRules):
         now = utc_now()
         change = change or new_change_id()
         outcomes = self.resolve(layer, ops, snap.get, now=now, transform=transform, rows=rows)
-        features = list(snap.features)
-        index = dict(snap.index)
-        deleted: set[int] = set()
-        records: list[ChangeRecord] = []
-        results: list[dict[str, Any]] = []
-        for out in outcomes:
-            pos = index.get(out.fid)
-            if out.after is None:
-                assert pos is not None
-                deleted.add(pos)
-            elif pos is None or pos in deleted:
-                index[out.fid] = len(features)
-                features.append(out.after)
-                results.append(out.after)
-            else:
-                features[pos] = out.after
-                results.append(out.after)
-            records.append(ChangeRecord(change, now, actor, op, layer, out.fid, out.before, out.after, message))
+        records = [ChangeRecord(change, now, actor, op, layer, o.fid, o.before, o.after, message) for o in outcomes]
+        results = [o.after for o in outcomes if o.after is not None]
 
         new_survey = snap.survey if survey is None else survey
         if new_survey != snap.survey:
@@ -760,35 +806,72 @@ class LayerStore(WriteRules):
             if restored is not None:
                 header = restored[0]
         records[0] = replace(records[0], header={"before": snap.last_change, "after": header})
-        kept = [f for i, f in enumerate(features) if i not in deleted]
         meta: dict[str, Any] = {"last_change": header}
         if new_survey.declared:
             meta[SURVEY_MEMBER] = new_survey.to_json()
         path = self.path(layer)
-        data = self._appended(path, snap, records, meta) if not deleted else None
-        if data is None:
+        kept: list[dict[str, Any]] | None = None
+        if isinstance(snap, _FileLines):
+            data = snap.written(outcomes, meta)
+        else:
+            kept = self._rewritten(snap, outcomes)
             data = encode_collection(layer, kept, meta)
         with staged_write(path, data):
             log.append(records)
-        # Still under the lock, so no other writer can have replaced the file: keep what we wrote as the
-        # cached snapshot instead of parsing it again on the next read.
+        # Still under the lock, so no other writer can have replaced the file: it is valid (every line is a
+        # feature we wrote or one of a version parsed whole), and a small layer's features are kept parsed.
+        # A large layer is not: holding a county's footprints as dicts for the next write costs 0.6 GiB.
         st = os.stat(path)
-        self._cache[layer] = LayerSnapshot(spec, kept, header, (st.st_ino, st.st_size, st.st_mtime_ns), new_survey)
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        self._parsed[layer] = sig
+        self._cache.pop(layer, None)
+        if kept is not None and len(kept) <= KEEP_PARSED_FEATURES:
+            self._cache[layer] = LayerSnapshot(spec, kept, header, sig, new_survey)
         return results
 
-    @staticmethod
-    def _appended(path: Path, snap: LayerSnapshot, records: list[ChangeRecord], meta: dict[str, Any]) -> bytes | None:
-        """The new file bytes when every record is an insert: the old file's lines are kept as they are."""
-        if snap.signature is None or any(r.before is not None for r in records):
-            return None
+    def _for_write(self, layer: str) -> LayerSnapshot | _FileLines:
+        """The layer as a write sees it (under the lock): the parsed snapshot when it is held, else the file's lines
+        when it is in the store's layout and of a version parsed whole (a damaged line cannot hide in it), else
+        the snapshot parsed now."""
+        path = self.path(layer)
+        sig = _signature(path)
+        cached = self._cache.get(layer)
+        if sig is None or (cached is not None and cached.signature == sig):
+            return self.snapshot(layer)
+        if self._parsed.get(layer) != sig:
+            version = columnar.file_version(path, os.stat(path))
+            if not columnar.copy_path(self._meta(*columnar.CACHE_DIR), layer, version).exists():
+                return self.snapshot(layer)  # never parsed whole: a damaged file fails here, before any write
         try:
-            old = path.read_bytes()
+            raw = path.read_bytes()
         except OSError:
-            return None
-        if _signature(path) != snap.signature:  # not the file the snapshot was read from
-            return None
-        new = [r.after for r in records if r.after is not None]
-        return append_encoded(old, snap.spec.name, len(snap.features), new, meta)
+            return self.snapshot(layer)
+        lines = FeatureLines.of(raw)
+        if lines is None or _signature(path) != sig:
+            return self.snapshot(layer)
+        try:
+            survey = Survey.from_json(lines.head.get(SURVEY_MEMBER))
+        except SurveyError as exc:
+            raise DataFileError(f"{path}: {exc}") from None
+        return _FileLines(self.spec(layer), lines, sig, survey)
+
+    @staticmethod
+    def _rewritten(snap: LayerSnapshot, outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
+        """The snapshot's features after the outcomes: replaced in place, deleted removed, inserted appended."""
+        features = list(snap.features)
+        index = dict(snap.index)
+        deleted: set[int] = set()
+        for out in outcomes:
+            pos = index.get(out.fid)
+            if out.after is None:
+                assert pos is not None
+                deleted.add(pos)
+            elif pos is None or pos in deleted:
+                index[out.fid] = len(features)
+                features.append(out.after)
+            else:
+                features[pos] = out.after
+        return [f for i, f in enumerate(features) if i not in deleted]
 
     def _remove_stale_temps(self, layer: str) -> None:
         """Delete temporary copies of the layer left by writers that were killed (call under the layer lock).
