@@ -98,3 +98,31 @@ def _polygons(features: Sequence[dict[str, Any]], rows: list[int], out: np.ndarr
     built = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, (ring_offsets, polygon_offsets))
     out[rows] = built
     return []
+
+
+def patched(
+    frame: gpd.GeoDataFrame,
+    columns: Sequence[str],
+    replaced: dict[int, dict[str, Any]],
+    deleted: Sequence[int],
+    appended: Sequence[dict[str, Any]],
+) -> gpd.GeoDataFrame:
+    """``frame`` after a write: rows replaced in place, rows deleted, features appended, in the file's new order.
+
+    Only the written features are converted, so the frame of a county's footprints follows a write in a fraction
+    of a second instead of a parse of the whole file.
+    """
+    n = len(frame)
+    changed = list(replaced)
+    written = [replaced[i] for i in changed] + list(appended)
+    combined = pd.concat([frame, to_frame(written, columns)], ignore_index=True) if written else frame
+    rows = np.arange(n, dtype=np.int64)
+    rows[changed] = n + np.arange(len(changed), dtype=np.int64)
+    rows = np.delete(rows, np.asarray(sorted(deleted), dtype=np.int64))
+    rows = np.concatenate([rows, n + len(changed) + np.arange(len(appended), dtype=np.int64)])
+    out = combined.take(rows).reset_index(drop=True)
+    for name in ["id", *columns]:  # a column whose dtype the new values changed: as a parse would infer it
+        if out[name].dtype != frame[name].dtype:
+            out[name] = pd.Series(out[name].tolist(), dtype=None if len(out) else frame[name].dtype)
+    out.attrs = dict(frame.attrs)
+    return out

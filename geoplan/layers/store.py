@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +121,18 @@ def _header_before(
     if done.keys() != wanted.keys() or any(done[k] != wanted[k] for k in wanted):
         return None
     return (head["before"],)
+
+
+def _patched_frame(
+    frame: gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame], fields: Sequence[str], delta: _Delta, survey: Survey
+) -> gpd.GeoDataFrame:
+    """The frame of the version a spliced write made: the previous version's frame with the write's rows."""
+    from geoplan.layers.frames import patched
+
+    previous = frame() if callable(frame) else frame
+    out = patched(previous, fields, delta.replaced, delta.deleted, delta.appended)
+    out.attrs["survey"] = survey
+    return out
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -222,9 +234,9 @@ class _FileLines:
     def get(self, fid: str) -> dict[str, Any] | None:
         return self.lines.feature(str(fid))
 
-    def written(self, outcomes: Sequence[Outcome], meta: dict[str, Any]) -> bytes:
+    def written(self, outcomes: Sequence[Outcome], meta: dict[str, Any]) -> tuple[bytes, _Delta]:
         """The new file: lines of changed features replaced or removed, new features appended (in the order a
-        rewrite of the parsed features would give)."""
+        rewrite of the parsed features would give), and the same change as rows of the layer's frame."""
         lines: dict[int, tuple[int, dict[str, Any] | None]] = {}
         at: dict[str, int] = {}  # features of the file this change touches: fid -> start of their line
         gone: set[str] = set()  # ... and those it deleted (a later insert of the same id appends it)
@@ -253,7 +265,28 @@ class _FileLines:
             else:
                 new[out.fid] = len(appended)
                 appended.append(out.after)
-        return self.lines.spliced(self.spec.name, meta, lines, [f for f in appended if f is not None])
+        added = [f for f in appended if f is not None]
+        data = self.lines.spliced(self.spec.name, meta, lines, added)
+        delta = _Delta({}, [], added)
+        row, previous = 0, self.lines.head_end
+        for start in sorted(lines):  # one pass over the bytes: a line's row is the newlines before it
+            row += self.lines.raw.count(b"\n", previous, start)
+            previous = start
+            new = lines[start][1]
+            if new is None:
+                delta.deleted.append(row)
+            else:
+                delta.replaced[row] = new
+        return data, delta
+
+
+@dataclass
+class _Delta:
+    """A write as rows of the layer's frame: replaced in place, deleted, appended (see ``frames.patched``)."""
+
+    replaced: dict[int, dict[str, Any]]
+    deleted: list[int]
+    appended: list[dict[str, Any]]
 
 
 class LayerStore(WriteRules):
@@ -278,7 +311,9 @@ class LayerStore(WriteRules):
         #: Per layer, the signature of a file version this store parsed whole or wrote itself: a write may then
         #: splice its lines without parsing them (a damaged file still fails its first whole parse).
         self._parsed: dict[str, tuple[int, int, int]] = {}
-        self._frames: dict[str, tuple[tuple[int, int, int], gpd.GeoDataFrame]] = {}
+        #: Per layer, the frame of one file version; after a spliced write, the held frame and the write's rows,
+        #: turned into the new version's frame on the next read (no parse of the file this store just wrote).
+        self._frames: dict[str, tuple[tuple[int, int, int], gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame]]] = {}
 
     # ---------------------------------------------------------------- paths
     def path(self, layer: str) -> Path:
@@ -348,7 +383,9 @@ class LayerStore(WriteRules):
         sig = (st.st_ino, st.st_size, st.st_mtime_ns)
         held = self._frames.get(layer)
         if held is not None and held[0] == sig:
-            return held[1]
+            if callable(held[1]):  # a write of this store's: the frame it changed, patched with the write's rows
+                self._frames[layer] = (sig, held[1]())
+            return self._frames[layer][1]  # type: ignore[return-value]
         version = columnar.file_version(path, st)
         cache_dir = self._meta(*columnar.CACHE_DIR)
         frame = columnar.load(cache_dir, layer, version)
@@ -811,8 +848,9 @@ class LayerStore(WriteRules):
             meta[SURVEY_MEMBER] = new_survey.to_json()
         path = self.path(layer)
         kept: list[dict[str, Any]] | None = None
+        delta: _Delta | None = None
         if isinstance(snap, _FileLines):
-            data = snap.written(outcomes, meta)
+            data, delta = snap.written(outcomes, meta)
         else:
             kept = self._rewritten(snap, outcomes)
             data = encode_collection(layer, kept, meta)
@@ -827,6 +865,9 @@ class LayerStore(WriteRules):
         self._cache.pop(layer, None)
         if kept is not None and len(kept) <= KEEP_PARSED_FEATURES:
             self._cache[layer] = LayerSnapshot(spec, kept, header, sig, new_survey)
+        held = self._frames.pop(layer, None)
+        if delta is not None and held is not None and held[0] == snap.signature:
+            self._frames[layer] = (sig, partial(_patched_frame, held[1], spec.field_names, delta, new_survey))
         return results
 
     def _for_write(self, layer: str) -> LayerSnapshot | _FileLines:

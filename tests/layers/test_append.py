@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pandas as pd
 import pytest
 
 from geoplan.errors import DataFileError, FeatureExists, FeatureNotFound, VersionConflict
@@ -172,3 +173,30 @@ def test_feature_lines_find_whole_ids_and_refuse_other_layouts():
     assert FeatureLines.of(numeric) is None
     assert FeatureLines.of(orjson.dumps({"type": "FeatureCollection", "features": [one]})) is None
     assert FeatureLines.of(encode_collection("roads", three)[:-1]) is None  # no closing newline
+
+
+def test_the_frame_after_a_spliced_write_is_the_held_one_patched(
+    two_villages: LayerStore, spliced: None, monkeypatch: pytest.MonkeyPatch
+):
+    two_villages.insert_many("roads", [road(name=f"路{i}", width_m=float(i)) for i in range(6)])
+    ids = [f["id"] for f in two_villages.features("roads")]
+    store = LayerStore(two_villages.data_dir)
+    store.frame("roads")  # held, as a server holds it
+
+    def no_parse(path: Path) -> dict[str, Any]:
+        assert path.name != "roads.geojson", "the written layer was parsed whole"
+        return read_collection(path)
+
+    monkeypatch.setattr(store_module, "read_collection", no_parse)
+    store.patch("roads", ids[2], {"properties": {"width_m": 9.5, "name": "改路"}})
+    store.delete("roads", ids[0])
+    store.insert("roads", road(name="新路") | {"id": "road-new"})
+    store.delete("roads", ids[5])
+    patched = store.frame("roads")
+    monkeypatch.undo()
+    parsed = LayerStore(store.data_dir).frame("roads")
+    assert patched["id"].tolist() == [ids[1], ids[2], ids[3], ids[4], "road-new"] == parsed["id"].tolist()
+    for column in ["name", "width_m", "version", "village_code"]:
+        pd.testing.assert_series_equal(patched[column], parsed[column])  # values and dtype (NaN where unset)
+    assert patched.geometry.geom_equals_exact(parsed.geometry, tolerance=0).all()
+    assert patched.attrs["survey"] == parsed.attrs["survey"]
