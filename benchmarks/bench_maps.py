@@ -14,16 +14,25 @@ Maps: the baseline ``folium.GeoJson(frame, style_function=…, tooltip=…)`` pe
 writes first); geoplan's overview as a file (footprints embedded, drawn from zoom 15 near the view); the served
 overview (footprints fetched from the API by bounding box, so not in the page); the gap map.
 
+``--maps`` picks maps by key (plain, overview-file, overview-served, gap); ``--before REF`` first runs this same
+script on the code at git ``REF`` (``git archive`` into a temporary folder, its own process), so a map's figures
+are printed beside the previous implementation's, measured in the same run.
+
 Usage: .venv/bin/python benchmarks/bench_maps.py [--scales 12 300 3000] [--pans 40] [--no-baseline]
+       [--maps gap ...] [--before REF]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 
 import folium
@@ -116,7 +125,10 @@ def in_browser(browser, html: Path, pans: int) -> tuple[float | None, float | No
         page.close()
 
 
-def run(n: int, browser, tmp: Path, pans: int, with_baseline: bool = True) -> None:
+MAPS = ("plain", "overview-file", "overview-served", "gap")
+
+
+def run(n: int, browser, tmp: Path, pans: int, with_baseline: bool = True, only: tuple[str, ...] = MAPS) -> None:
     data = cached(n)
     frames = LayerStore(data).frames()
     counts = {k: len(v) for k, v in frames.items() if len(v)}
@@ -130,8 +142,10 @@ def run(n: int, browser, tmp: Path, pans: int, with_baseline: bool = True) -> No
         ("geoplan overview (served)", lambda: build_overview_map(frames, display=Display(detail_api=""))),
         ("geoplan gap map", lambda: build_gap_map(frames, baseline_result, plan_result)),
     ]
+    maps = [m for key, m in zip(MAPS, maps, strict=True) if key in only]
+    with_baseline = with_baseline and "plain" in only
     if not with_baseline:  # 3,000 villages: the plain map is ~200 MB of HTML; ratios are then left out
-        maps = maps[1:]
+        maps = [m for m in maps if not m[0].startswith("baseline")]
     print(
         f"\n## {n} villages: {sum(counts.values()):,} features ({', '.join(f'{k} {v:,}' for k, v in counts.items())})"
     )
@@ -165,15 +179,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=int, nargs="+", default=[12, 300, 3000])
     parser.add_argument("--pans", type=int, default=40)
     parser.add_argument("--no-baseline", action="store_true", help="only geoplan's maps (no plain folium map)")
+    parser.add_argument("--maps", nargs="+", choices=MAPS, default=list(MAPS), help="which maps to measure")
+    parser.add_argument("--before", help="git ref: first run the same maps on that code, in its own process")
     args = parser.parse_args(argv)
+    if args.before:
+        before(
+            args.before,
+            [a for a in (argv if argv is not None else sys.argv[1:]) if a != args.before and a != "--before"],
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for n in args.scales:
-            run(n, browser, Path(tmp), args.pans, with_baseline=not args.no_baseline)
+            run(n, browser, Path(tmp), args.pans, with_baseline=not args.no_baseline, only=tuple(args.maps))
         browser.close()
     return 0
+
+
+def before(ref: str, argv: list[str]) -> None:
+    """This script, run on the ``geoplan`` package as of ``ref`` (the previous implementation)."""
+    with tempfile.TemporaryDirectory(prefix="bench-maps-before-") as tmp:
+        root = Path(tmp)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "geoplan"], check=True, capture_output=True)
+        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+            tar.extractall(root, filter="data")
+        (root / "benchmarks").mkdir()
+        for name in ("bench_maps.py", "synthetic.py"):
+            shutil.copy(REPO / "benchmarks" / name, root / "benchmarks" / name)
+        (root / "node_modules").symlink_to(REPO / "node_modules")
+        print(f"# before: {ref}", flush=True)
+        subprocess.run([sys.executable, str(root / "benchmarks" / "bench_maps.py"), *argv], check=True, cwd=root)
+        print(f"\n# now: {REPO}", flush=True)
 
 
 if __name__ == "__main__":
