@@ -17,6 +17,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Figure
 from folium.template import Template
 
@@ -303,6 +304,26 @@ def village_tables(
 #: Where a served gap map fetches its catchments and popup tables (under the API root), each cached per data version.
 CATCHMENTS_PATH = "/maps/gaps/catchments.json"
 TABLES_PATH = "/maps/gaps/tables.json"
+UNCOVERED_PATH = "/maps/gaps/uncovered.json"
+#: Uncovered points one bounding box request answers at most (a view at zoom 14 holds a few thousand).
+UNCOVERED_PAGE = 20_000
+
+
+def uncovered_units(results: Mapping[str, AnalysisResult]) -> int:
+    """Units uncovered in any scenario (the points :func:`uncovered_points` makes), counted without making them."""
+    ids = [r.uncovered["unit_id"].to_numpy() for r in results.values()]
+    return len(pd.unique(np.concatenate(ids))) if ids else 0
+
+
+def points_in_box(points: CompactLayer, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+    """The packed points inside ``bbox`` (west, south, east, north; EPSG:4326), at most :data:`UNCOVERED_PAGE`,
+    and whether some were left out."""
+    xy = shapely.get_coordinates(points.geometries) if len(points) else np.empty((0, 2))
+    west, south, east, north = bbox
+    inside = np.flatnonzero((xy[:, 0] >= west) & (xy[:, 0] <= east) & (xy[:, 1] >= south) & (xy[:, 1] <= north))
+    keep = inside[:UNCOVERED_PAGE]
+    part = CompactLayer(points.geometries[keep], {k: [v[i] for i in keep] for k, v in points.columns.items()})
+    return {"points": part.packed(), "truncated": len(inside) > len(keep)}
 
 
 def gap_tables(results: Mapping[str, AnalysisResult], keys: Sequence[str]) -> dict[str, Any]:
@@ -404,7 +425,7 @@ def build_gap_map(
     display: Display = DEFAULT_DISPLAY,
     with_catchments: bool = True,
     proposal: Mapping[str, Any] | None = None,
-    uncovered_detail_above: int = UNCOVERED_DETAIL_ABOVE,
+    uncovered_detail_above: int | None = None,
 ) -> folium.Map:
     """Villages classed by composite or indicator (selector), baseline vs plan, uncovered points, catchments.
 
@@ -444,10 +465,13 @@ def build_gap_map(
     uncovered_group.add_to(m)
     catchment_group = folium.FeatureGroup(name=text("catchment", lang), show=False)
     catchment_group.add_to(m)
-    points = uncovered_points(results, keys)
+    detail_above = UNCOVERED_DETAIL_ABOVE if uncovered_detail_above is None else uncovered_detail_above
+    # A served map with many uncovered units fetches them by bounding box once zoomed in; others carry them.
+    api = display.detail_api
+    fetch_points = api is not None and uncovered_units(results) > detail_above
+    points = uncovered_points({} if fetch_points else results, keys)
     # Served maps fetch the popup tables and the (hidden at first) catchments when they are first wanted; files
     # written by `geoplan map` carry them.
-    api = display.detail_api
     drawable = with_catchments and any(
         len(frames.get(sel.layer, ())) for ind in _drawable(baseline.standards) for sel in ind.targets
     )
@@ -461,8 +485,8 @@ def build_gap_map(
         "colors": STATUS_COLORS | {cls: color for _, cls, color in COMPOSITE_BANDS},
         "legends": {"composite": class_legend(COMPOSITE, lang), "status": class_legend("tap_water", lang)},
         "statusLabels": {s: status_label(s, lang) for s in STATUS_COLORS},
-        "canvas": len(points) > display.canvas_above,
-        "detailZoom": UNCOVERED_MIN_ZOOM if len(points) > uncovered_detail_above else None,
+        "canvas": fetch_points or len(points) > display.canvas_above,
+        "detailZoom": UNCOVERED_MIN_ZOOM if fetch_points or len(points) > detail_above else None,
         "measureLabel": text("measure", lang),
         "uncoveredLabel": text("uncovered_dot", lang),
         "uncoveredZoomLabel": text("uncovered_zoom", lang).format(zoom=UNCOVERED_MIN_ZOOM),
@@ -472,6 +496,7 @@ def build_gap_map(
     }
     if api is not None:
         config |= {"catchmentsUrl": f"{api}{CATCHMENTS_PATH}" if drawable else None, "tablesUrl": f"{api}{TABLES_PATH}"}
+        config |= {"uncoveredUrl": f"{api}{UNCOVERED_PATH}" if fetch_points else None}
     page_data = {
         "uncovered": points.packed(),
         "catchments": reach if reach is not None and reach["layers"] else None,

@@ -170,3 +170,31 @@ def test_served_map_fetches_tables_and_catchments_when_first_wanted(browser, ser
     assert fetched() == ["tables.json", "catchments.json"]
     assert view.errors == [] and view.failed == []
     page.close()
+
+
+def test_served_map_with_many_uncovered_fetches_them_by_bounding_box(browser, server: str, monkeypatch) -> None:
+    monkeypatch.setattr("geoplan.maps.gap.UNCOVERED_DETAIL_ABOVE", 0)  # the tiny township's 4 count as many
+    view = Offline(browser, server)
+    page = view.page
+    page.goto(f"{server}/maps/gaps?basemap=none")
+    page.wait_for_load_state("networkidle")
+    page.evaluate(SETUP)
+    asked = lambda: [u for u in view.requested if "/maps/gaps/uncovered.json" in u]  # noqa: E731
+    assert "西村二组" not in page.content()  # the page carries no uncovered settlement
+    assert page.evaluate("gp.map.getZoom()") >= 14 and len(asked()) == 1 and "bbox=" in asked()[0]
+    page.select_option("#gp-measure", "tap_water")  # the west village's two settlements fail it
+    page.evaluate("gp.map.setZoom(13, {animate: false})")
+    assert page.evaluate("gp.markers()") == 0  # below zoom 14: none drawn
+    page.evaluate("gp.map.setView([{1}, {0}], 16, {{animate: false}})".format(*_ll(2500, 500)))
+    deadline = time.monotonic() + 30
+    while page.evaluate("gp.markers()") != 2:
+        assert time.monotonic() < deadline, "the uncovered settlements never came"
+        page.wait_for_timeout(100)
+    n = len(asked())
+    page.select_option("#gp-measure", "settlement_hardened_road")  # same view: drawn from what arrived
+    assert page.evaluate("gp.markers()") == 1 and len(asked()) == n
+    page.evaluate("gp.map.setView([{1}, {0}], 16, {{animate: false}})".format(*_ll(-4000, 500)))
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("gp.markers()") == 0 and len(asked()) == n + 1  # a new view far away: asked again
+    assert view.errors == [] and view.failed == []
+    page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -12,15 +13,23 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from geoplan.api.analysis_model import analysis_model
 from geoplan.api.deps import ReaderDep, SettingsDep, StoreDep
-from geoplan.api.pagecache import Page, cached_page
+from geoplan.api.pagecache import Page, cached_page, data_version
 from geoplan.api.problems import ApiProblem
 from geoplan.config import Settings
 from geoplan.layers import LayerStore
 from geoplan.maps.assets import LIVE_BASE_URL, find_assets_dir, vendor_file
 from geoplan.maps.basemaps import BASEMAPS
-from geoplan.maps.compact import dumps
+from geoplan.maps.compact import CompactLayer, dumps
 from geoplan.maps.drawing import STATIC_FILES, STATIC_URL, MapEditor
-from geoplan.maps.gap import CATCHMENTS_PATH, TABLES_PATH, catchment_layers, gap_tables
+from geoplan.maps.gap import (
+    CATCHMENTS_PATH,
+    TABLES_PATH,
+    UNCOVERED_PATH,
+    catchment_layers,
+    gap_tables,
+    points_in_box,
+    uncovered_points,
+)
 from geoplan.maps.layers import Display
 from geoplan.maps.save import render_html
 from geoplan.maps.township import TownshipMaps
@@ -130,6 +139,47 @@ async def gap_map_tables(request: Request, store: StoreDep, settings: SettingsDe
         return Page(dumps(body).encode("utf-8"), "application/json")
 
     return await cached_page(request, store, settings, build, variant=())
+
+
+def _uncovered(request: Request, store: LayerStore, settings: Settings) -> CompactLayer:
+    """Every uncovered point of both scenarios, made once per data version and kept for the bounding boxes."""
+    version = data_version(store, settings)
+    held = getattr(request.app.state, "gap_uncovered", None)
+    if held is None or held[0] != version:
+        maps = _maps(request, store, settings, None, None)
+        baseline, plan = maps.results
+        held = (version, uncovered_points({"baseline": baseline, "plan": plan}, baseline.standards.keys))
+        request.app.state.gap_uncovered = held
+    return held[1]
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    try:
+        box = tuple(float(p) for p in parts) if len(parts) == 4 else ()
+    except ValueError:
+        box = ()
+    if len(box) != 4 or not all(math.isfinite(v) for v in box) or box[0] > box[2] or box[1] > box[3]:
+        raise ApiProblem(400, "Bad bbox", "bbox is west,south,east,north in degrees (EPSG:4326)")
+    return box  # type: ignore[return-value]
+
+
+@router.get(UNCOVERED_PATH, include_in_schema=False)
+async def gap_map_uncovered(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: ReaderDep,
+    bbox: Annotated[str, Query(max_length=200)],
+) -> Response:
+    """The gap map's uncovered households in a bounding box (a served county map asks as the planner zooms in)."""
+    box = _bbox(bbox)
+
+    def build() -> Page:
+        body = points_in_box(_uncovered(request, store, settings), box)
+        return Page(dumps(body).encode("utf-8"), "application/json")
+
+    return await cached_page(request, store, settings, build, variant=box)
 
 
 @router.get("/maps/villages/{code}", response_class=HTMLResponse)

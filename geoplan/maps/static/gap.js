@@ -199,10 +199,31 @@ window.geoplanGapMap = function (map, villages, uncoveredGroup, catchmentGroup, 
     if (p.households) parts.push(p.households + cfg.hh);
     return geoplanText(parts.filter(function (x) { return x !== undefined && x !== null && x !== ""; }).join(" · "));
   }
+  /* A served map with many: the points in and around the view, fetched by bounding box (then drawUncovered). */
+  var fetched = null, pending = null;
+  function fetchUncovered(view) {
+    if (pending) pending.abort();
+    var area = view.pad(0.3), ask = new AbortController();
+    pending = ask;
+    var url = cfg.uncoveredUrl + "?bbox=" +
+      [area.getWest(), area.getSouth(), area.getEast(), area.getNorth()].map(function (x) { return x.toFixed(6); });
+    fetch(url, {signal: ask.signal, credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error(url + ": HTTP " + r.status); return r.json(); })
+      .then(function (d) {
+        if (pending !== ask) return;
+        pending = null;
+        uncovered = geoplanUnpack(d.points).features;
+        fetched = area;
+        drawUncovered();
+        uncoveredGroup.fire("gp:loaded", {count: uncovered.length, truncated: d.truncated});
+      })
+      .catch(function (e) { if (e.name !== "AbortError") map.fire("gp:failed", {error: String(e)}); });
+  }
   /* Uncovered points of the measure and scenario; with many, only from `detailZoom` on and near the view. */
   function drawUncovered() {
     uncoveredGroup.clearLayers();
     if (!map.hasLayer(uncoveredGroup) || (detailZoom && map.getZoom() < detailZoom)) return;
+    if (cfg.uncoveredUrl && !(fetched && fetched.contains(map.getBounds()))) return fetchUncovered(map.getBounds());
     var j = keys.indexOf(measure), s = scenarioIndex(), view = detailZoom ? map.getBounds().pad(0.3) : null;
     var renderer = cfg.canvas ? geoplanCanvas() : undefined;
     for (var i = 0; i < uncovered.length; i++) {

@@ -87,3 +87,24 @@ def test_served_maps_default_to_the_configured_basemap(tmp_path: Path) -> None:
     with_osm = TestClient(create_app(Settings(data_dir=data, basemap="osm")))
     assert re.search(r"tile_layer_\w+\.addTo\(map_", with_osm.get("/maps/overview").text)
     assert not re.search(r"tile_layer_\w+\.addTo\(map_", with_osm.get("/maps/overview?basemap=none").text)
+
+
+def test_gap_map_data_endpoints(client: TestClient) -> None:
+    """The served gap map's tables, catchments and uncovered points: JSON, cached by data version (ETag/304)."""
+    tables = client.get("/maps/gaps/tables.json")
+    assert tables.status_code == 200 and tables.headers["content-type"] == "application/json"
+    body = tables.json()
+    assert set(body["rows"]) == set(VILLAGE_CODES) and "—" in body["strings"]
+    again = client.get("/maps/gaps/tables.json", headers={"If-None-Match": tables.headers["etag"]})
+    assert again.status_code == 304
+    reach = client.get("/maps/gaps/catchments.json").json()
+    assert reach["radius"][reach["keys"].index("clinic")] == 2000 and reach["layers"]
+    # Uncovered points by bounding box: the west village's settlements (x 2–3 km of the grid) and none far away.
+    west = client.get("/maps/gaps/uncovered.json?bbox=111.02,29.99,111.04,30.01").json()
+    names = [row[0] for row in west["points"]["p"]]
+    assert {"西村一组", "西村二组"} <= set(names) and all(n.startswith("西村") for n in names)
+    assert west["truncated"] is False
+    assert client.get("/maps/gaps/uncovered.json?bbox=100,10,100.1,10.1").json()["points"]["p"] == []
+    for bad in ("1,2,3", "a,b,c,d", "111.1,30,111.0,30.1", "nan,1,2,3", "1,2,inf,4"):
+        r = client.get(f"/maps/gaps/uncovered.json?bbox={bad}")
+        assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json", bad
