@@ -394,11 +394,7 @@ class LayerStore(WriteRules):
             if snap is not None and snap.signature == sig:
                 frame = snap.frame
             else:
-                from geoplan.layers.frames import to_frame
-
-                data = read_collection(path)
-                frame = to_frame(data["features"], spec.field_names)
-                del data
+                frame = self._read_frame(path, spec)
                 self._parsed[layer] = sig
             if _signature(path) == sig:  # not replaced while we read it: the copy is of this version
                 columnar.save(cache_dir, layer, version, frame)
@@ -407,6 +403,24 @@ class LayerStore(WriteRules):
         known = snap is not None and snap.signature == sig
         frame.attrs["survey"] = snap.survey if known else _file_survey(path, read_head(path))  # type: ignore[union-attr]
         self._frames[layer] = (sig, frame)
+        return frame
+
+    @staticmethod
+    def _read_frame(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
+        """The file's frame: read by Arrow when it is in the store's layout (:mod:`~geoplan.layers.arrowread`),
+        else from its parsed features."""
+        from geoplan.layers.arrowread import read_frame
+        from geoplan.layers.frames import to_frame
+
+        try:
+            lines = FeatureLines.of(path.read_bytes())
+        except OSError:
+            lines = None  # the parse below says why, as a DataFileError
+        frame = read_frame(lines, spec) if lines is not None else None
+        del lines
+        if frame is None:
+            data = read_collection(path)
+            frame = to_frame(data["features"], spec.field_names)
         return frame
 
     def frames(self) -> dict[str, gpd.GeoDataFrame]:
