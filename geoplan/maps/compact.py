@@ -57,6 +57,10 @@ def _column(column: pd.Series) -> list[Any]:
     kind = column.dtype.kind
     if kind in "biuf" or pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
         missing = column.isna().to_numpy()
+        if kind == "f" and not missing.any():
+            floats = column.to_numpy()
+            if np.all(np.isfinite(floats)) and np.all(np.abs(floats) < 2**53) and np.all(floats == np.floor(floats)):
+                return floats.astype(np.int64).tolist()  # 1 rather than 1.0: the same number to JavaScript
         values = column.tolist()
         if missing.any():
             values = [None if m else v for v, m in zip(values, missing.tolist(), strict=True)]

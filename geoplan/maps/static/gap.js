@@ -156,7 +156,7 @@ window.geoplanGapMap = function (map, villages, uncoveredGroup, catchmentGroup, 
   "use strict";
   var measure = cfg.measures[0][0], scenario = cfg.scenarios[0][0], S = cfg.scenarios.length;
   var keys = cfg.measures.slice(1).map(function (m) { return m[0]; });
-  var uncovered = geoplanUnpack(data.uncovered).features, detailZoom = cfg.detailZoom;
+  var uncovered = null, detailZoom = cfg.detailZoom;  /* decoded when first drawn (a county's: once zoomed in) */
   var catchments = data.catchments, tables = data.tables, loading = {};
   var reach = catchments || cfg.catchmentsUrl ? new GeoplanReach(catchments ? catchments.layers : null) : null;
   if (reach) catchmentGroup.addLayer(reach);
@@ -224,6 +224,7 @@ window.geoplanGapMap = function (map, villages, uncoveredGroup, catchmentGroup, 
     uncoveredGroup.clearLayers();
     if (!map.hasLayer(uncoveredGroup) || (detailZoom && map.getZoom() < detailZoom)) return;
     if (cfg.uncoveredUrl && !(fetched && fetched.contains(map.getBounds()))) return fetchUncovered(map.getBounds());
+    if (!uncovered) uncovered = geoplanUnpack(data.uncovered).features;
     var j = keys.indexOf(measure), s = scenarioIndex(), view = detailZoom ? map.getBounds().pad(0.3) : null;
     var renderer = cfg.canvas ? geoplanCanvas() : undefined;
     for (var i = 0; i < uncovered.length; i++) {
