@@ -88,6 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = open_store(settings)
+    if hasattr(app.state.store, "background_copies"):  # the file store: columnar copies after the first answer
+        app.state.store.background_copies = True
     app.state.readmodel = ReadModel(app.state.store)
     app.state.warmed = threading.Event()  # set once every layer is indexed (see /readyz)
     app.state.tokens = TokenRegistry.from_settings(settings)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -307,6 +308,9 @@ class LayerStore(WriteRules):
         self.catalogue = catalogue
         self.lock_timeout = lock_timeout
         self.max_vertices = max_vertices
+        #: Write columnar copies in a thread of their own: a server answers the request that parsed a layer
+        #: first (a county's footprints: about 0.5 s sooner); a command (analysis, report) writes them in line.
+        self.background_copies = False
         self._cache: dict[str, LayerSnapshot] = {}
         #: Per layer, the signature of a file version this store parsed whole or wrote itself: a write may then
         #: splice its lines without parsing them (a damaged file still fails its first whole parse).
@@ -397,7 +401,13 @@ class LayerStore(WriteRules):
                 frame = self._read_frame(path, spec)
                 self._parsed[layer] = sig
             if _signature(path) == sig:  # not replaced while we read it: the copy is of this version
-                columnar.save(cache_dir, layer, version, frame)
+                copied = frame.copy(deep=False)  # the same columns, without the attrs set below
+                if self.background_copies:
+                    threading.Thread(
+                        target=columnar.save, args=(cache_dir, layer, version, copied), name=f"geoplan-copy-{layer}"
+                    ).start()
+                else:
+                    columnar.save(cache_dir, layer, version, copied)
         # set after the columnar copy is written: the declaration lives in the layer file, not in the copy
         snap = self._cache.get(layer)
         known = snap is not None and snap.signature == sig

@@ -125,3 +125,17 @@ def test_an_empty_layer_read_before_counts_zero_without_parsing(two_villages: La
     store = _fresh(two_villages)
     assert store._counted_lines("roads", store.path("roads")) == 0
     assert store.count("roads") == 0
+
+
+def test_a_server_store_writes_the_copy_after_answering(demo_data_dir: Path):
+    import threading
+
+    store = LayerStore(demo_data_dir)
+    store.background_copies = True
+    frame = store.frame("villages")
+    for thread in threading.enumerate():
+        if thread.name.startswith("geoplan-copy-"):
+            thread.join()
+    assert len(_copies(store, "villages")) == 1
+    assert_geodataframe_equal(LayerStore(demo_data_dir).frame("villages"), frame)
+    assert "survey" in frame.attrs  # the declaration is the frame's, never written into the copy
