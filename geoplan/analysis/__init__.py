@@ -6,7 +6,7 @@ Every threshold, target and weight comes from a standards file (:func:`load_stan
 
 from geoplan.analysis.delta import compare
 from geoplan.analysis.engine import analyse, prepare
-from geoplan.analysis.inputs import Prepared
+from geoplan.analysis.inputs import Prepared, point_layers
 from geoplan.analysis.reasons import REASON_TEXTS, Reason, reason_text
 from geoplan.analysis.result import AnalysisResult, PlanDelta
 from geoplan.analysis.standards import (
@@ -31,6 +31,7 @@ __all__ = [
     "analyse",
     "compare",
     "load_standards",
+    "point_layers",
     "prepare",
     "reason_text",
     "status_label",

@@ -37,7 +37,7 @@ def report_command(
     """Write the village gap report (xlsx 台账, html, md, json or csv)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from geoplan.analysis import load_standards
+    from geoplan.analysis import load_standards, point_layers
     from geoplan.reports import FORMATS, build_report, write_report
 
     formats = fmt or ["xlsx"]
@@ -52,7 +52,7 @@ def report_command(
     written: list[Path] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
         task = progress.add_task("读取图层 reading layers …")
-        frames = store.frames()
+        frames = store.frames(anchors=point_layers(std))  # e.g. footprints as points: the report draws none
         progress.update(task, description="分析现状与规划 analysing baseline and plan …")
         report = build_report(frames, std, scenario, settings.lang, catalogue=store.catalogue)  # type: ignore[arg-type]
         for f in formats:

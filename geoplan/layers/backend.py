@@ -8,7 +8,7 @@ layers in PostgreSQL/PostGIS instead (:class:`geoplan.layers.pgstore.PostgisStor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -44,9 +44,9 @@ class Store(Protocol):
 
     def features(self, layer: str) -> list[dict[str, Any]]: ...
 
-    def frame(self, layer: str) -> gpd.GeoDataFrame: ...
+    def frame(self, layer: str, anchors: bool = False) -> gpd.GeoDataFrame: ...
 
-    def frames(self) -> dict[str, gpd.GeoDataFrame]: ...
+    def frames(self, anchors: Collection[str] = ()) -> dict[str, gpd.GeoDataFrame]: ...
 
     def get(self, layer: str, fid: str) -> dict[str, Any]: ...
 

@@ -15,7 +15,7 @@ write by anyone: one indexed single-row query tells a cache whether it is curren
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ from geoplan.errors import (
     VersionConflict,
     VersionNotFound,
 )
+from geoplan.layers import columnar
 from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeRecord
 from geoplan.layers.limits import DEFAULT_MAX_VERTICES, deeper_than
@@ -235,8 +236,11 @@ class PostgisStore(WriteRules):
     def features(self, layer: str) -> list[dict[str, Any]]:
         return self.snapshot(layer).features
 
-    def frame(self, layer: str) -> gpd.GeoDataFrame:
-        """The layer as a GeoDataFrame read as columns and WKB (never through GeoJSON), cached per revision."""
+    def frame(self, layer: str, anchors: bool = False) -> gpd.GeoDataFrame:
+        """The layer as a GeoDataFrame read as columns and WKB (never through GeoJSON), cached per revision;
+        ``anchors``: each feature's anchor point as its geometry (as :meth:`LayerStore.frame`)."""
+        if anchors:
+            return columnar.anchored(self.frame(layer))
         import geopandas as gpd
         import pandas as pd
         import shapely
@@ -264,8 +268,8 @@ class PostgisStore(WriteRules):
         self._frames[layer] = (("postgis", int(rev)), frame)
         return frame
 
-    def frames(self) -> dict[str, gpd.GeoDataFrame]:
-        return {name: self.frame(name) for name in self.layer_names}
+    def frames(self, anchors: Collection[str] = ()) -> dict[str, gpd.GeoDataFrame]:
+        return {name: self.frame(name, name in anchors) for name in self.layer_names}
 
     def get(self, layer: str, fid: str) -> dict[str, Any]:
         spec = self.catalogue.layer(layer)

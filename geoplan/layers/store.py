@@ -19,7 +19,7 @@ import copy
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -318,6 +318,8 @@ class LayerStore(WriteRules):
         #: Per layer, the frame of one file version; after a spliced write, the held frame and the write's rows,
         #: turned into the new version's frame on the next read (no parse of the file this store just wrote).
         self._frames: dict[str, tuple[tuple[int, int, int], gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame]]] = {}
+        #: Per layer, its frame of anchor points (see :meth:`frame`) of one file version.
+        self._anchor_frames: dict[str, tuple[tuple[int, int, int], gpd.GeoDataFrame]] = {}
 
     # ---------------------------------------------------------------- paths
     def path(self, layer: str) -> Path:
@@ -370,11 +372,13 @@ class LayerStore(WriteRules):
     def features(self, layer: str) -> list[dict[str, Any]]:
         return self.snapshot(layer).features
 
-    def frame(self, layer: str) -> gpd.GeoDataFrame:
+    def frame(self, layer: str, anchors: bool = False) -> gpd.GeoDataFrame:
         """The layer as a GeoDataFrame (see :attr:`LayerSnapshot.frame`), read from its columnar copy when current.
 
         A layer read only as a frame is not kept as features: parsing it into dicts for the frame alone costs
         the memory the frame avoids (a county's footprints), so those dicts are dropped once the frame is made.
+        ``anchors``: each feature's anchor point (:func:`columnar.anchor_points`) as its geometry, for readers
+        that need the features as points only; kept in the columnar copy, so no polygon is decoded.
         """
         spec = self.catalogue.layer(layer)
         path = self.path(layer)
@@ -386,13 +390,21 @@ class LayerStore(WriteRules):
             return empty
         sig = (st.st_ino, st.st_size, st.st_mtime_ns)
         held = self._frames.get(layer)
-        if held is not None and held[0] == sig:
+        if anchors:
+            points = self._anchor_frames.get(layer)
+            if points is not None and points[0] == sig:
+                return points[1]
+            if held is not None and held[0] == sig:  # the geometries are in memory already
+                frame = columnar.anchored(self.frame(layer))
+                self._anchor_frames[layer] = (sig, frame)
+                return frame
+        elif held is not None and held[0] == sig:
             if callable(held[1]):  # a write of this store's: the frame it changed, patched with the write's rows
                 self._frames[layer] = (sig, held[1]())
             return self._frames[layer][1]  # type: ignore[return-value]
         version = columnar.file_version(path, st)
         cache_dir = self._meta(*columnar.CACHE_DIR)
-        frame = columnar.load(cache_dir, layer, version)
+        frame = columnar.load(cache_dir, layer, version, anchors)
         if frame is None:
             snap = self._cache.get(layer)
             if snap is not None and snap.signature == sig:
@@ -400,19 +412,21 @@ class LayerStore(WriteRules):
             else:
                 frame = self._read_frame(path, spec)
                 self._parsed[layer] = sig
+            points = columnar.anchor_points(frame.geometry.to_numpy()) if anchors else None
             if _signature(path) == sig:  # not replaced while we read it: the copy is of this version
                 copied = frame.copy(deep=False)  # the same columns, without the attrs set below
                 if self.background_copies:
-                    threading.Thread(
-                        target=columnar.save, args=(cache_dir, layer, version, copied), name=f"geoplan-copy-{layer}"
-                    ).start()
+                    args = (cache_dir, layer, version, copied, points)
+                    threading.Thread(target=columnar.save, args=args, name=f"geoplan-copy-{layer}").start()
                 else:
-                    columnar.save(cache_dir, layer, version, copied)
+                    columnar.save(cache_dir, layer, version, copied, points)
+            if anchors:
+                frame = columnar.anchored(frame, points)
         # set after the columnar copy is written: the declaration lives in the layer file, not in the copy
         snap = self._cache.get(layer)
         known = snap is not None and snap.signature == sig
         frame.attrs["survey"] = snap.survey if known else _file_survey(path, read_head(path))  # type: ignore[union-attr]
-        self._frames[layer] = (sig, frame)
+        (self._anchor_frames if anchors else self._frames)[layer] = (sig, frame)
         return frame
 
     @staticmethod
@@ -433,9 +447,10 @@ class LayerStore(WriteRules):
             frame = to_frame(data["features"], spec.field_names)
         return frame
 
-    def frames(self) -> dict[str, gpd.GeoDataFrame]:
-        """Every layer's GeoDataFrame, keyed by layer name (empty frames for layers without data)."""
-        return {name: self.frame(name) for name in self.layer_names}
+    def frames(self, anchors: Collection[str] = ()) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer's GeoDataFrame, keyed by layer name (empty frames for layers without data); the layers
+        named in ``anchors`` with each feature's anchor point as its geometry (see :meth:`frame`)."""
+        return {name: self.frame(name, name in anchors) for name in self.layer_names}
 
     def get(self, layer: str, fid: str) -> dict[str, Any]:
         feature = self.snapshot(layer).get(fid)
@@ -889,6 +904,7 @@ class LayerStore(WriteRules):
         self._cache.pop(layer, None)
         if kept is not None and len(kept) <= KEEP_PARSED_FEATURES:
             self._cache[layer] = LayerSnapshot(spec, kept, header, sig, new_survey)
+        self._anchor_frames.pop(layer, None)
         held = self._frames.pop(layer, None)
         if delta is not None and held is not None and held[0] == snap.signature:
             self._frames[layer] = (sig, partial(_patched_frame, held[1], spec.field_names, delta, new_survey))

@@ -31,7 +31,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from geoplan.analysis import analyse, compare, load_standards
+from geoplan.analysis import analyse, compare, load_standards, point_layers
 from geoplan.layers import LayerStore
 
 #: table → the columns recorded (floats compared to 1e-9 relative, texts and flags exactly)
@@ -72,8 +72,8 @@ def _rows(frame: pd.DataFrame, table: str) -> list[list[Any]]:
 
 def tables(data_dir: Path, years: tuple[int | None, ...]) -> Iterator[tuple[str, pd.DataFrame]]:
     """Every recorded table for ``data_dir`` (its recorded columns), keyed '<year>/<scenario>/<table>'."""
-    frames = LayerStore(Path(data_dir)).frames()
     standards = load_standards()
+    frames = LayerStore(Path(data_dir)).frames(anchors=point_layers(standards))  # as a report reads them
     for year in years:
         base, plan = analyse(frames, standards, "baseline", year), analyse(frames, standards, "plan", year)
         for name, result in (("baseline", base), ("plan", plan)):

@@ -210,3 +210,18 @@ def test_reinforcement_under_construction_counts_unsafe_today_and_resolved_in_pl
     check(plan, "unsafe_reservoirs", A, 0, "met", 0, 1, 0)
     check(plan, "unsafe_reservoirs", B, 0, "met", 0, 1, 0)
     check(plan, "unsafe_reservoirs", C, 0, "met", 0, 1, 0)
+
+
+def test_footprints_are_read_as_points_unless_the_standards_measure_buildings(standards):
+    """House footprints only become household units at a point each, unless an indicator or work names buildings."""
+    from geoplan.analysis import point_layers
+    from geoplan.analysis.standards import Selector
+
+    assert point_layers(standards) == ("buildings",)
+    first = standards.indicators[0]
+    to_houses = first.model_copy(update={"targets": (Selector(layer="buildings"),)})
+    measured = standards.model_copy(update={"indicators": (to_houses, *standards.indicators[1:])})
+    assert point_layers(measured) == ()
+    from_houses = first.model_copy(update={"nodes": Selector(layer="buildings")})
+    assert point_layers(standards.model_copy(update={"indicators": (from_houses,)})) == ()
+    assert point_layers(standards.model_copy(update={"works": ()})) == ("buildings",)

@@ -6,13 +6,16 @@ import os
 from pathlib import Path
 
 import orjson
+import pyarrow.parquet as pq
+import pytest
+import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geoplan.layers import LayerStore
+from geoplan.layers import LayerStore, columnar
 from geoplan.layers.files import encode_collection
 from geoplan.layers.frames import to_frame
 
-from .conftest import road
+from .conftest import DLAT, DLON, LAT0, LON0, road, square
 
 
 def _copies(store: LayerStore, layer: str) -> list[Path]:
@@ -139,3 +142,49 @@ def test_a_server_store_writes_the_copy_after_answering(demo_data_dir: Path):
     assert len(_copies(store, "villages")) == 1
     assert_geodataframe_equal(LayerStore(demo_data_dir).frame("villages"), frame)
     assert "survey" in frame.attrs  # the declaration is the frame's, never written into the copy
+
+
+def test_anchor_frames_hold_the_point_on_each_footprint_from_the_copy_or_the_file(two_villages: LayerStore):
+    """Footprints read as anchor points: the centre of each square house (its point on surface), attributes kept."""
+    houses = [
+        {"type": "Feature", "geometry": square(col), "properties": {"village_code": code, "households": 2}}
+        for col, code in ((0, "422801105201"), (1, "422801105202"))
+    ]
+    two_villages.insert_many("buildings", houses)
+    want = [c for col in (0, 1) for c in (LON0 + (col + 0.5) * DLON, LAT0 + 0.5 * DLAT)]
+
+    def check(frame) -> None:
+        assert list(frame.geometry.geom_type) == ["Point", "Point"]
+        # the store keeps 7 decimals
+        assert [c for p in frame.geometry for c in (p.x, p.y)] == pytest.approx(want, abs=1e-7)
+        assert list(frame["village_code"]) == ["422801105201", "422801105202"]
+        assert list(frame["households"]) == [2, 2]
+
+    cold = LayerStore(two_villages.data_dir).frame("buildings", anchors=True)  # parsed, copy written
+    check(cold)
+    (copy,) = _copies(two_villages, "buildings")
+    assert columnar.ANCHOR in pq.read_schema(copy).names
+    warm = LayerStore(two_villages.data_dir).frame("buildings", anchors=True)  # the copy's anchor column
+    check(warm)
+    assert_geodataframe_equal(warm, cold)
+    whole = LayerStore(two_villages.data_dir)
+    polygons = whole.frame("buildings")  # the polygons are unchanged by the extra column
+    assert list(polygons.geometry.geom_type) == ["Polygon", "Polygon"]
+    assert columnar.ANCHOR not in polygons.columns
+    assert_geodataframe_equal(polygons, _parsed(whole, "buildings"))
+    check(whole.frame("buildings", anchors=True))  # from the polygons held
+    frames = whole.frames(anchors=("buildings",))
+    assert list(frames["buildings"].geometry.geom_type) == ["Point", "Point"]
+    assert list(frames["villages"].geometry.geom_type) == ["Polygon", "Polygon"]
+
+
+def test_anchor_frames_of_a_copy_without_anchors_are_computed(two_villages: LayerStore):
+    """A copy written before anchors were kept (or of a point layer) still gives every feature's anchor point."""
+    two_villages.insert("roads", road(name="甲路"))
+    frame = two_villages.frame("roads")
+    (copy,) = _copies(two_villages, "roads")
+    table = pq.read_table(copy)
+    pq.write_table(table.drop_columns([columnar.ANCHOR]), copy)  # as an older version wrote it
+    anchors = LayerStore(two_villages.data_dir).frame("roads", anchors=True)
+    assert list(anchors.geometry) == list(shapely.point_on_surface(frame.geometry.to_numpy()))
+    assert anchors.geometry[0].intersects(frame.geometry[0].buffer(1e-9))  # a point on the road
