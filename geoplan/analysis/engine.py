@@ -202,6 +202,7 @@ def analyse(
         done[ind.key] = out
         outcomes.append(out)
         tables.append(village_rows(prep, out, standards.nearly_met_ratio, lang, catalogue))
+    prep.release_indexes()  # every distance of this scenario is memoised
     indicators = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(INDICATOR_COLUMNS))
     villages = pd.DataFrame(
         {

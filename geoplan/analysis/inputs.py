@@ -246,6 +246,8 @@ class Prepared:
         self._selected: dict[str, np.ndarray] = {}
         self._status: dict[str, np.ndarray] = {}
         self._trees: dict[tuple, tuple[shapely.STRtree, np.ndarray]] = {}
+        #: Nearest-feature indexes of target sets, held while one scenario is analysed (:meth:`release_indexes`).
+        self._indexes: dict[tuple, _Targets | None] = {}
         self._memo: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._surveyed: dict[str, np.ndarray] = {}
         #: How the household weights were made, counted in villages (the report's method notes say so).
@@ -647,9 +649,17 @@ class Prepared:
         """Spatial indexes of the selected features with a status of ``group`` (cached; shared by every unit
         set)."""
         key = (sel.model_dump_json(), group, as_of_year)
-        if key not in self._trees:
-            self._trees[key] = self._targets(sel, group, as_of_year)
-        return self._trees[key]
+        if key not in self._indexes:
+            self._indexes[key] = self._targets(sel, group, as_of_year)
+        return self._indexes[key]
+
+    def release_indexes(self) -> None:
+        """Drop the target sets' nearest-feature indexes (~55 MB at county scale).
+
+        Their distances stay memoised, so the next scenario builds only the indexes its new queries need (the
+        plan-only features'); without this the baseline's indexes would outlive every query that used them.
+        """
+        self._indexes.clear()
 
     def _targets(self, sel: Selector, group: tuple[str, ...], as_of_year: int | None) -> _Targets | None:
         """Spatial indexes of the selected features with a status of ``group`` (None without any)."""
@@ -669,8 +679,9 @@ class Prepared:
         for units_key, units, sel, statuses, year in jobs:
             for group in status_groups(statuses):
                 key = (units_key, sel.model_dump_json(), group, year)
-                targets = self._tree(sel, group, year)
-                if key not in self._memo and len(units) and targets is not None:
+                if key in self._memo or not len(units) or key in todo:
+                    continue
+                if self._tree(sel, group, year) is not None:
                     todo[key] = (units, sel, group, year)
         workers = min(len(todo), os.cpu_count() or 1, _MAX_WORKERS)
         if workers <= 1:
