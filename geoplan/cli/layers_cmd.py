@@ -36,7 +36,7 @@ def _say(lang: str, zh: str, en: str) -> str:
 def layers_command(data_dir: DataDirOpt = None, lang: LangOpt = None) -> None:
     """List every layer: name, title, geometry type and feature count."""
     settings = settings_from(data_dir, lang)
-    store = store_from(settings)
+    store = store_from(settings, listing=True)
     zh = settings.lang == "zh"
     table = Table(title="图层 Layers" if zh else "Layers")
     for i, col in enumerate(
@@ -227,7 +227,7 @@ def changes_command(
 ) -> None:
     """List the latest changes in the change log, with the full ids `geoplan undo` takes (a unique prefix will do)."""
     settings = settings_from(data_dir, lang)
-    store = store_from(settings)
+    store = store_from(settings, listing=True)
     changes = store.changes(layer)[-last:]
     if json_out:
         print(json.dumps([_change_dict(c) for c in changes], ensure_ascii=False, indent=2))

@@ -102,10 +102,12 @@ def _data_dir_error(en: str, zh: str) -> GeoplanError:
     return error
 
 
-def store_from(settings: Settings) -> Store:
+def store_from(settings: Settings, listing: bool = False) -> Store:
     """The configured store: the PostGIS database when one is set, else the data directory (which must exist).
 
     A typo should not look like empty layers, and a file or unreadable folder should say so in one line.
+    ``listing``: the command only lists layers, counts and reads headers and logs (``layers``, ``changes``), so
+    with the shipped catalogue the store gets its plain layer list (no pydantic models built: faster start-up).
     """
     if settings.database_url:
         from geoplan.layers.backend import open_store
@@ -125,6 +127,11 @@ def store_from(settings: Settings) -> Store:
         )
     # The catalogue's models are built when a command needs the store, not for --help.
     from geoplan.layers import LayerStore
+
+    if listing and settings.catalogue_path is None:
+        from geoplan.layers.listing import shipped_layers
+
+        return LayerStore(d, shipped_layers(), max_vertices=settings.max_vertices)  # type: ignore[arg-type]
     from geoplan.layers.catalogue import load_catalogue
 
     return LayerStore(d, load_catalogue(settings.catalogue_path), max_vertices=settings.max_vertices)

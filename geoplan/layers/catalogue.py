@@ -18,16 +18,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from geoplan.errors import CatalogueError, LayerNotFound
+from geoplan.layers.listing import GEOMETRY_TYPES
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
 GeometryFamily = Literal["point", "line", "polygon"]
 Lang = Literal["zh", "en"]
-
-GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
-    "point": ("Point", "MultiPoint"),
-    "line": ("LineString", "MultiLineString"),
-    "polygon": ("Polygon", "MultiPolygon"),
-}
 
 
 class _Frozen(BaseModel):

@@ -99,3 +99,36 @@ def test_a_command_that_needs_them_still_gets_them(demo_copy, tmp_path):
     )
     assert result["code"] == 0
     assert "geopandas" in result["heavy"]
+
+
+@pytest.mark.parametrize("argv", [["layers"], ["changes"]])
+def test_listing_commands_build_no_catalogue_models(argv, demo_read_before):
+    """``layers``/``changes`` with the shipped catalogue list it from its TOML (no pydantic models built).
+
+    pydantic itself is still imported: typer (0.29) coerces every command-line parameter with a TypeAdapter.
+    """
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="120")
+    code = PROBE.replace("json.loads(sys.argv[2])", '["geoplan.layers.catalogue", "numpy"]')
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps([*argv, "--data-dir", str(demo_read_before)]), "[]"],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"code": 0, "heavy": []}
+
+
+def test_a_deployment_catalogue_is_still_read_through_its_models(demo_copy, tmp_path):
+    """With ``--catalogue`` the listing comes from the checked models, so a deployment's own layer is listed."""
+    extra = tmp_path / "deploy.toml"
+    extra.write_text(
+        '[[layer]]\nname = "ponds"\nkind = "reference"\ntheme = "water"\ngeometry = "polygon"\n'
+        'id_prefix = "pond"\nzh = "坑塘"\nen = "Ponds"\n',
+        encoding="utf-8",
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="200")
+    done = subprocess.run(
+        [sys.executable, "-c", "from geoplan.cli.main import run; run()", "--catalogue", str(extra), "layers",
+         "--data-dir", str(demo_copy), "--lang", "en"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "ponds" in done.stdout and "Ponds" in done.stdout
