@@ -13,7 +13,6 @@ from rich.table import Table
 from geoplan.cli.app import app
 from geoplan.cli.options import DataDirOpt, LangOpt, settings_from, store_from
 from geoplan.errors import ChangeNotFound, DataFileError, GeoplanError, ValidationFailed
-from geoplan.layers.store import DATABASE_ADVISED_FEATURES
 from geoplan.layers.survey import describe as describe_survey
 
 if TYPE_CHECKING:
@@ -35,6 +34,8 @@ def _say(lang: str, zh: str, en: str) -> str:
 @app.command("layers")
 def layers_command(data_dir: DataDirOpt = None, lang: LangOpt = None) -> None:
     """List every layer: name, title, geometry type and feature count."""
+    from geoplan.layers.store import DATABASE_ADVISED_FEATURES  # the store module: not for `geoplan --help`
+
     settings = settings_from(data_dir, lang)
     store = store_from(settings, listing=True)
     zh = settings.lang == "zh"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +24,8 @@ def auth_notice(tokens_env: str, tokens_file: Path | None) -> str:
     if "planner" in configured or tokens_file is not None:
         source = f"token file {tokens_file}" if tokens_file else "GEOPLAN_TOKENS"
         return f"写入需要规划员令牌 Writes need a planner token (from {source}): 'Authorization: Bearer <token>'."
+    import secrets  # hmac and hashlib: not for `geoplan --help`
+
     example = secrets.token_urlsafe(18)
     return (
         "只读 Read-only: no planner token is configured, so every write gets 401. To allow edits, restart with e.g.\n"

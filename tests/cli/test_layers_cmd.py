@@ -127,18 +127,18 @@ def test_layers_lists_every_layer_with_its_count(tmp_path: Path, capsys, catalog
 
 
 def test_layers_recommends_postgresql_from_the_advised_size(tmp_path: Path, capsys, monkeypatch):
-    import geoplan.cli.layers_cmd as layers_cmd
+    import geoplan.layers.store as layers_store  # the command reads the limit from there when it runs
 
     store = LayerStore(tmp_path)
     store.insert("villages", village("422801105201", "茶园村", 0))
     for _ in range(3):
         store.insert("roads", road())
-    monkeypatch.setattr(layers_cmd, "DATABASE_ADVISED_FEATURES", 3)  # a 100,000-feature file is slow to build
+    monkeypatch.setattr(layers_store, "DATABASE_ADVISED_FEATURES", 3)  # a 100,000-feature file is slow to build
     assert main(["layers", "--data-dir", str(tmp_path), "--lang", "en"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "layers above 3 features belong in PostgreSQL/PostGIS" in out
     assert "Note: roads exceed 3 features" in out and "villages exceed" not in out
-    monkeypatch.setattr(layers_cmd, "DATABASE_ADVISED_FEATURES", 4)
+    monkeypatch.setattr(layers_store, "DATABASE_ADVISED_FEATURES", 4)
     assert main(["layers", "--data-dir", str(tmp_path)]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "超过 4 个要素的图层宜存入 PostgreSQL/PostGIS" in out and "提示" not in out
