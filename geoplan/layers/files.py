@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,17 +140,15 @@ class FeatureLines:
             return None
         if not isinstance(head, dict):
             return None
-        if raw[head_end:] == b"]}\n":
+        if len(raw) == head_end + 3 and raw.endswith(b"]}\n"):
             return cls(raw, head, head_end, head_end, 0)
         if not raw.endswith(b"\n]}\n"):
             return None
         text_end = len(raw) - 4
         count = raw.count(b"\n", head_end, text_end) + 1
-        # every line a feature with a string id first; every line but the last ends with the separating comma
-        # (a raw newline never occurs inside JSON text, so these counts see line boundaries only)
+        # every line a feature with a string id first (a raw newline never occurs inside JSON text, so the counts
+        # see line boundaries only; in a valid file the comma between two features then ends the line before)
         if raw.count(_FEATURE_LINE + b'"', head_end - 1, text_end) != count:
-            return None
-        if raw.count(b",\n", head_end, text_end) != count - 1:
             return None
         return cls(raw, head, head_end, text_end, count)
 
@@ -177,8 +175,9 @@ class FeatureLines:
         meta: dict[str, Any] | None,
         lines: Mapping[int, tuple[int, dict[str, Any] | None]],
         appended: Iterable[dict[str, Any]],
-    ) -> bytes:
-        """``encode_collection``'s bytes after replacing lines and appending features, re-encoding only those.
+    ) -> list[bytes | memoryview]:
+        """``encode_collection``'s bytes after replacing lines and appending features, re-encoding only those, as
+        pieces to write one after the other (joining them would copy the whole file once more).
 
         ``lines`` maps a line's start (from :meth:`find`) to its end and the feature replacing it (None removes it).
         """
@@ -195,12 +194,17 @@ class FeatureLines:
         if cursor < self.text_end:
             pieces.append(raw[cursor : self.text_end])
         pieces += [dumps_feature(f) for f in appended]
-        body = b",\n".join(pieces)
-        return _header(name, meta) + body + (b"\n" if body else b"") + b"]}\n"
+        out: list[bytes | memoryview] = [_header(name, meta)]
+        for piece in pieces:
+            out += [piece, b",\n"]
+        if pieces:
+            out[-1] = b"\n"
+        out.append(b"]}\n")
+        return out
 
 
 @contextmanager
-def staged_write(path: Path, data: bytes) -> Iterator[None]:
+def staged_write(path: Path, data: bytes | Sequence[bytes | memoryview]) -> Iterator[None]:
     """Write ``data`` to a temporary file beside ``path``; rename it over ``path`` when the block succeeds.
 
     The block runs between "fully written and fsync'ed" and "visible": the store appends its change-log
@@ -210,7 +214,10 @@ def staged_write(path: Path, data: bytes) -> Iterator[None]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                fh.writelines(data)
             fh.flush()
             # mkstemp creates 0600; a layer file must stay readable like any file the user creates.
             os.fchmod(fh.fileno(), _file_mode(path))

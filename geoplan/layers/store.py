@@ -27,6 +27,8 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from geoplan.errors import (
     ChangeNotFound,
     DataFileError,
@@ -232,10 +234,19 @@ class _FileLines:
     def last_change(self) -> str | None:
         return self.lines.head.get("last_change")
 
-    def get(self, fid: str) -> dict[str, Any] | None:
-        return self.lines.feature(str(fid))
+    #: Lines found so far (a write looks each touched id up to check it, then again to splice it).
+    found: dict[str, tuple[int, int] | None] = field(default_factory=dict)
 
-    def written(self, outcomes: Sequence[Outcome], meta: dict[str, Any]) -> tuple[bytes, _Delta]:
+    def find(self, fid: str) -> tuple[int, int] | None:
+        if fid not in self.found:  # a missing id costs a search through the whole file
+            self.found[fid] = self.lines.find(fid)
+        return self.found[fid]
+
+    def get(self, fid: str) -> dict[str, Any] | None:
+        span = self.find(str(fid))
+        return None if span is None else orjson.loads(self.lines.raw[span[0] : span[1]])
+
+    def written(self, outcomes: Sequence[Outcome], meta: dict[str, Any]) -> tuple[list[bytes | memoryview], _Delta]:
         """The new file: lines of changed features replaced or removed, new features appended (in the order a
         rewrite of the parsed features would give), and the same change as rows of the layer's frame."""
         lines: dict[int, tuple[int, dict[str, Any] | None]] = {}
@@ -252,7 +263,7 @@ class _FileLines:
             span = None
             if out.fid not in gone:
                 if out.fid not in at:
-                    found = self.lines.find(out.fid)
+                    found = self.find(out.fid)
                     if found is not None:
                         at[out.fid] = found[0]
                         lines[found[0]] = (found[1], None)

@@ -155,7 +155,7 @@ def test_feature_lines_find_whole_ids_and_refuse_other_layouts():
     empty = encode_collection("roads", [], {"last_change": None})
     lines = FeatureLines.of(empty)
     assert lines is not None and lines.count == 0 and lines.find("r1") is None
-    assert lines.spliced("roads", {"last_change": "c1"}, {}, [one]) == encode_collection(
+    assert b"".join(lines.spliced("roads", {"last_change": "c1"}, {}, [one])) == encode_collection(
         "roads", [one], {"last_change": "c1"}
     )
     three = [one, one | {"id": "r10", "properties": {"name": "乙"}}, one | {"properties": {"name": "丙"}}]
@@ -168,7 +168,9 @@ def test_feature_lines_find_whole_ids_and_refuse_other_layouts():
     assert lines.feature("r1") == three[2]  # the last of a repeated id, as a whole parse keeps
     assert lines.feature("r10") == three[1] and lines.feature("r") is None and lines.feature("1") is None
     start, end = lines.find("r10")  # type: ignore[misc]
-    assert lines.spliced("roads", None, {start: (end, None)}, []) == encode_collection("roads", [one, three[2]])
+    assert b"".join(lines.spliced("roads", None, {start: (end, None)}, [])) == encode_collection(
+        "roads", [one, three[2]]
+    )
     numeric = encode_collection("roads", [one | {"id": 7}], None)  # a number id: not found by its text
     assert FeatureLines.of(numeric) is None
     assert FeatureLines.of(orjson.dumps({"type": "FeatureCollection", "features": [one]})) is None
