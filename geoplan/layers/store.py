@@ -63,9 +63,10 @@ if TYPE_CHECKING:
 # frame or a write validates and locks: listing layers or changes (``geoplan layers``, ``geoplan changes``) must
 # start without them.
 
-#: From this many features a layer is better kept in PostgreSQL/PostGIS (a later backend) than in a GeoJSON
-#: file: every write rewrites the whole file atomically, about 0.3–1 s per edit from here on (bench_api --writes).
-DATABASE_ADVISED_FEATURES = 100_000
+#: From this many features a layer is better kept in PostgreSQL/PostGIS than in a GeoJSON file: every write
+#: writes the whole file anew (atomically), and from here a POST takes 0.5 s or more on a busy 2-core machine
+#: (bench_api --writes --post-sizes: ~0.25 s at 100,000 features, ~0.5 s at 200,000, ~1 s at 300,000).
+DATABASE_ADVISED_FEATURES = 200_000
 #: Layers up to this many features are kept parsed after a write (the next write and read reuse the dicts);
 #: for larger ones nothing per feature is kept, and the next write splices lines (:class:`_FileLines`).
 KEEP_PARSED_FEATURES = 20_000
