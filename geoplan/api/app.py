@@ -18,7 +18,7 @@ from geoplan.api.formats import check_common_params
 from geoplan.api.problems import install_problem_handlers
 from geoplan.api.readmodel import ReadModel
 from geoplan.config import Settings, load_settings
-from geoplan.layers.backend import open_store
+from geoplan.layers.backend import SqlReads, open_store
 
 #: Router modules (each exposes ``router``), mounted in this order.  Another resource = one more line here.
 #: A module may also define ``openapi_paths(catalogue) -> dict`` (OpenAPI 3.0 path items) to appear in /api.
@@ -45,9 +45,13 @@ def _warm(readmodel: ReadModel, done: threading.Event) -> None:
 
     Largest file first: it takes longest, and a request for it then waits for a build already under way instead
     of starting its own while the warm-up competes for the interpreter.  ``done`` is set once every layer is
-    indexed and encoded (also after a failure): /readyz answers 200 from then on.
+    indexed and encoded (also after a failure): /readyz answers 200 from then on.  A store with SQL reads
+    (PostGIS) is ready at once.
     """
     store = readmodel.store
+    if isinstance(store, SqlReads):  # reads are answered by SQL: nothing to index or hold
+        done.set()
+        return
     try:
         for name in sorted(store.layer_names, key=lambda n: -((store.signature(n) or (0, 0, 0))[1])):
             try:

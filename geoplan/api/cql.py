@@ -102,7 +102,11 @@ def check_filter(node: Any, spec: LayerSpec, depth: int = 0) -> None:
         if isinstance(node, ast.Like) and len(node.pattern) > MAX_PATTERN_CHARS:
             raise bad_request(f"filter: LIKE pattern longer than {MAX_PATTERN_CHARS} characters")
         literals = [v for v in node.get_sub_nodes() if not isinstance(v, (ast.Node, values.Geometry))]
+        if isinstance(node, ast.Like):
+            literals.append(node.pattern)
         for value in literals:
+            if isinstance(value, str) and "\x00" in value:  # no stored text holds one (PostgreSQL text cannot)
+                raise bad_request(f"filter: a text value for {field.name} contains a NUL character")
             ok = isinstance(value, LITERALS[field.type]) and not (
                 field.type in ("integer", "number") and isinstance(value, bool)
             )

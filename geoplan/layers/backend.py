@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from geoplan.config import Settings
     from geoplan.layers.catalogue import Catalogue, LayerSpec
+    from geoplan.layers.pgquery import FeatureQuery
     from geoplan.layers.store import ChangeSummary, FileReport, LayerSnapshot, Version, WriteResult
     from geoplan.layers.survey import Survey
 
@@ -138,6 +139,21 @@ class Store(Protocol):
     ) -> ChangeSummary: ...
 
     def validate_files(self, paths: Iterable[Path] | None = None) -> FileReport: ...
+
+
+@runtime_checkable
+class SqlReads(Protocol):
+    """A store that answers feature queries itself (PostGIS): the API then holds no copy of the layer."""
+
+    def query(
+        self, layer: str, q: FeatureQuery, *, count: bool = True, seconds: float | None = None
+    ) -> tuple[gpd.GeoDataFrame, int | None]:
+        """The selected features as a frame (``row_order``, id, fields, geometry), and how many match."""
+        ...
+
+    def extent(self, layer: str) -> tuple[tuple[float, float, float, float] | None, tuple[int, int] | None]:
+        """The layer's bounds (CRS84) and first/last project year."""
+        ...
 
 
 def open_store(settings: Settings, catalogue: Catalogue | None = None) -> Store:

@@ -35,6 +35,7 @@ from geoplan.layers import columnar
 from geoplan.layers.catalogue import Catalogue, LayerSpec, default_catalogue
 from geoplan.layers.changelog import ChangeRecord
 from geoplan.layers.limits import DEFAULT_MAX_VERTICES, deeper_than
+from geoplan.layers.pgquery import BadQuery, FeatureQuery, QueryTooExpensive, count_sql, extent_sql, page_sql
 from geoplan.layers.pgschema import (
     CHANGES_TABLE,
     GEOM,
@@ -112,6 +113,7 @@ class PostgisStore(WriteRules):
         self._local = threading.local()
         self._cache: dict[str, LayerSnapshot] = {}
         self._frames: dict[str, tuple[Any, gpd.GeoDataFrame]] = {}
+        self._extents: dict[str, tuple[Any, Any]] = {}
 
     def __repr__(self) -> str:
         return f"PostgisStore({_redacted(self.url)!r})"
@@ -189,6 +191,7 @@ class PostgisStore(WriteRules):
             conn.execute(schema_sql(self.catalogue).encode())  # type: ignore[call-overload]
         self._cache.clear()
         self._frames.clear()
+        self._extents.clear()
 
     # ---------------------------------------------------------------- reads
     @property
@@ -241,10 +244,6 @@ class PostgisStore(WriteRules):
         ``anchors``: each feature's anchor point as its geometry (as :meth:`LayerStore.frame`)."""
         if anchors:
             return columnar.anchored(self.frame(layer))
-        import geopandas as gpd
-        import pandas as pd
-        import shapely
-
         spec = self.catalogue.layer(layer)
         sig = self.signature(layer)
         held = self._frames.get(layer)
@@ -259,11 +258,7 @@ class PostgisStore(WriteRules):
             rows = cur.execute(
                 f"SELECT t.id, {cols}, ST_AsBinary(t.{GEOM}) FROM {ident(layer)} t ORDER BY t.{ORDER}"
             ).fetchall()
-        names = ["id", *spec.field_names]
-        # lists per column, as the file store's frames are built: the same dtypes (floats with NaN, objects …)
-        data = pd.DataFrame({name: [r[i] for r in rows] for i, name in enumerate(names)}, columns=names)
-        geoms = shapely.from_wkb([bytes(r[-1]) for r in rows]) if rows else []
-        frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+        frame = _frame_of_rows(spec, rows)
         frame.attrs["survey"] = Survey.from_json(surveyed)
         self._frames[layer] = (("postgis", int(rev)), frame)
         return frame
@@ -284,6 +279,51 @@ class PostgisStore(WriteRules):
         if row is None:
             raise FeatureNotFound(layer, str(fid))
         return orjson.loads(row[0])
+
+    def query(
+        self, layer: str, q: FeatureQuery, *, count: bool = True, seconds: float | None = None
+    ) -> tuple[gpd.GeoDataFrame, int | None]:
+        """The features ``q`` selects, as a frame (id, fields, geometry; ``row_order`` too), and how many match.
+
+        Answered by SQL (bbox through the GiST index, the filter translated with bound parameters), page and
+        count from one snapshot; ``seconds`` caps the statements (:class:`QueryTooExpensive` past it).
+        """
+        import psycopg
+
+        spec = self.catalogue.layer(layer)
+        page, params = page_sql(spec, q)
+        with self._reading() as conn:
+            if seconds is not None:
+                conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{max(1, int(seconds * 1000))}ms",))
+            try:
+                rows = conn.cursor(binary=True).execute(page, params).fetchall()
+                matched = None
+                if count:
+                    text, count_params = count_sql(spec, q)
+                    matched = int(conn.execute(text, count_params).fetchone()[0])  # type: ignore[index]
+            except psycopg.errors.QueryCanceled:
+                raise QueryTooExpensive(seconds or 0) from None
+            except psycopg.DataError as exc:  # e.g. a text literal holding NUL, which PostgreSQL text cannot
+                raise BadQuery(f"filter could not be applied: {str(exc).strip().splitlines()[0]}") from None
+        frame = _frame_of_rows(spec, [r[1:] for r in rows])
+        frame.insert(0, ORDER, [int(r[0]) for r in rows])
+        return frame, matched
+
+    def extent(self, layer: str) -> tuple[tuple[float, float, float, float] | None, tuple[int, int] | None]:
+        """The layer's bounds (CRS84) and first/last project year, None where empty; cached per revision."""
+        spec = self.catalogue.layer(layer)
+        sig = self.signature(layer)
+        held = self._extents.get(layer)
+        if held is not None and held[0] == sig:
+            return held[1]
+        with self._reading() as conn:
+            rev = conn.execute(f"SELECT revision FROM {LAYERS_TABLE} WHERE layer = %s", (layer,)).fetchone()
+            row = conn.execute(extent_sql(spec)).fetchone()
+        assert row is not None
+        bounds = None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+        years = None if row[4] is None else (int(row[4]), int(row[5]))
+        self._extents[layer] = (("postgis", int(rev[0]) if rev else 0), (bounds, years))
+        return bounds, years
 
     def count(self, layer: str) -> int:
         self.catalogue.layer(layer)
@@ -703,6 +743,19 @@ class PostgisStore(WriteRules):
                 cur.executemany(sql, [(o.fid, *_values(spec, o.after)) for o in inserts])  # type: ignore[arg-type]
 
 
+def _frame_of_rows(spec: LayerSpec, rows: Sequence[Sequence[Any]]) -> gpd.GeoDataFrame:
+    """Rows of (id, every field, WKB) as the frame the file store would give: same columns, same dtypes."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    names = ["id", *spec.field_names]
+    # lists per column, as the file store's frames are built: the same dtypes (floats with NaN, objects …)
+    data = pd.DataFrame({name: [r[i] for r in rows] for i, name in enumerate(names)}, columns=names)
+    geoms = shapely.from_wkb([bytes(r[-1]) for r in rows]) if rows else []
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+
+
 def _cast(spec: LayerSpec, name: str) -> str:
     from geoplan.layers.pgschema import SQL_TYPES
 
@@ -772,6 +825,7 @@ def load_files(store: PostgisStore, data_dir: Path) -> dict[str, int]:
             counts[name] = len(snap.features)
     store._cache.clear()
     store._frames.clear()
+    store._extents.clear()
     return counts
 
 

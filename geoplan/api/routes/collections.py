@@ -26,11 +26,14 @@ from geoplan.api.formats import (
 from geoplan.api.html import render
 from geoplan.api.items_query import reject_unknown
 from geoplan.api.problems import bad_request
-from geoplan.api.readmodel import LayerIndex
+from geoplan.api.readmodel import ReadModel
 from geoplan.layers import Catalogue, LayerSpec
+from geoplan.layers.backend import SqlReads, Store
 from geoplan.layers.survey import Survey, describe
 
 router = APIRouter()
+
+Bounds = tuple[float, float, float, float]
 
 TRS = "http://www.opengis.net/def/uri/ISO-8601/0/Gregorian"
 #: JSON Schema ``format`` of each geometry family's members (OGC API – Features Part 3/5).
@@ -41,8 +44,20 @@ GEOMETRY_FORMATS = {
 }
 
 
+def extent_of(store: Store, readmodel: ReadModel, layer: str) -> tuple[Bounds | None, tuple[int, int] | None]:
+    """A layer's bounds and project years: asked of a store with SQL reads, else taken from the layer's index."""
+    if isinstance(store, SqlReads):
+        return store.extent(layer)
+    index = readmodel.index(layer)
+    return index.bounds, index.years
+
+
 def collection_document(
-    spec: LayerSpec, index: LayerIndex, base: str, lang: Lang, survey: Survey | None = None
+    spec: LayerSpec,
+    extent_now: tuple[Bounds | None, tuple[int, int] | None],
+    base: str,
+    lang: Lang,
+    survey: Survey | None = None,
 ) -> dict[str, Any]:
     """One collection's description (used by /collections and /collections/{layer}), with its survey scope."""
     url = f"{base}/collections/{spec.name}"
@@ -68,11 +83,12 @@ def collection_document(
     }
     if survey is not None:
         doc["surveyed"] = survey.to_json() | {"description": describe(survey, lang)}
+    bounds, years = extent_now
     extent: dict[str, Any] = {}
-    if index.bounds is not None:
-        extent["spatial"] = {"bbox": [list(index.bounds)], "crs": CRS84}
-    if index.years is not None:
-        start, end = index.years
+    if bounds is not None:
+        extent["spatial"] = {"bbox": [list(bounds)], "crs": CRS84}
+    if years is not None:
+        start, end = years
         extent["temporal"] = {"interval": [[f"{start}-01-01T00:00:00Z", f"{end}-12-31T23:59:59Z"]], "trs": TRS}
     if extent:
         doc["extent"] = extent
@@ -121,7 +137,7 @@ def collections(
     lang = lang_of(request, settings)
     base = base_url(request)
     docs = [
-        collection_document(s, readmodel.index(s.name), base, lang, store.survey(s.name))
+        collection_document(s, extent_of(store, readmodel, s.name), base, lang, store.survey(s.name))
         for s in store.catalogue.layers
     ]
     title = "图层" if lang == "zh" else "Collections"
@@ -140,7 +156,7 @@ def collection(
     spec = store.spec(layer)
     lang = lang_of(request, settings)
     base = base_url(request)
-    doc = collection_document(spec, readmodel.index(layer), base, lang, store.survey(layer))
+    doc = collection_document(spec, extent_of(store, readmodel, layer), base, lang, store.survey(layer))
     if wants_html(request):
         fields = [{"name": f.name, "title": f.title(lang), "type": f.type} for f in spec.fields]
         return render("collection.html", title=doc["title"], collection=doc, fields=fields, base=base, lang=lang)

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from geoplan.api import pushdown
 from geoplan.api.auth import allowed_methods
 from geoplan.api.body import json_body
-from geoplan.api.cql import Deadline
+from geoplan.api.cql import Deadline, too_slow
 from geoplan.api.crs import CRS84, geometry_to_crs84, parse_crs, transform_geometry
 from geoplan.api.deps import PlannerDep, ReaderDep, ReadModelDep, SettingsDep, StoreDep
 from geoplan.api.formats import (
@@ -30,13 +31,16 @@ from geoplan.api.formats import (
     wants_html,
 )
 from geoplan.api.html import render
-from geoplan.api.items_query import parse_items_query, reject_unknown, run_query, single
+from geoplan.api.items_query import ItemsQuery, parse_items_query, reject_unknown, run_query, single
 from geoplan.api.problems import ApiProblem, bad_request
-from geoplan.api.readmodel import LayerIndex, complete
+from geoplan.api.pushdown import feature_query
+from geoplan.api.readmodel import LayerIndex, ReadModel, complete
 from geoplan.config import Settings
 from geoplan.errors import FeatureNotFound, ValidationFailed
 from geoplan.layers import Catalogue, LayerSpec, LayerStore
+from geoplan.layers.backend import SqlReads, Store
 from geoplan.layers.limits import ID_PATTERN, valid_id
+from geoplan.layers.pgquery import FeatureQuery, QueryTooExpensive
 from geoplan.layers.store import new_change_id
 from geoplan.layers.validation import problem
 
@@ -112,14 +116,43 @@ def labelled(catalogue: Catalogue, spec: LayerSpec, props: dict[str, Any], lang:
     return out
 
 
-def _encoded(index: LayerIndex, rows: Any, crs: str) -> list[bytes]:
+def _in_crs(raw: list[bytes], crs: str) -> list[bytes]:
+    """Served features (CRS84) with their geometries moved to ``crs``."""
     if crs == CRS84:
-        return index.encoded(rows)
+        return raw
     out = []
-    for i in rows:
-        feature = index.feature(i)
+    for encoded in raw:
+        feature = orjson.loads(encoded)
         out.append(orjson.dumps({**feature, "geometry": transform_geometry(feature["geometry"], crs)}))
     return out
+
+
+def _sql_page(store: SqlReads, spec: LayerSpec, q: ItemsQuery, settings: Settings) -> tuple[list[bytes], int]:
+    """The page and numberMatched, answered by the store's SQL (nothing of the layer held here)."""
+    try:
+        frame, matched = store.query(spec.name, feature_query(q), seconds=settings.query_seconds)
+    except QueryTooExpensive as exc:
+        raise too_slow(exc.seconds) from None
+    return pushdown.encoded(spec, frame), int(matched or 0)
+
+
+def _index_page(index: LayerIndex, q: ItemsQuery, settings: Settings) -> tuple[list[bytes], int]:
+    """The page and numberMatched, answered from the layer's in-memory index (the file store)."""
+    rows = run_query(index, q, Deadline(settings.query_seconds))
+    return index.encoded(rows[q.offset : q.offset + q.limit]), len(rows)
+
+
+def find(store: Store, readmodel: ReadModel, layer: str, fid: str) -> dict[str, Any] | None:
+    """One feature as served (every catalogue property), or None: one indexed SELECT, or the index's lookup."""
+    if isinstance(store, SqlReads):
+        if not valid_id(fid):  # no stored feature can have it: no query needed
+            return None
+        frame, _ = store.query(layer, FeatureQuery(ids=(fid,), limit=1), count=False)
+        raw = pushdown.encoded(store.spec(layer), frame)
+        return orjson.loads(raw[0]) if raw else None
+    index = readmodel.index(layer)  # built from the file as it is now: its positions are authoritative
+    pos = index.position(fid)
+    return None if pos is None else index.feature(pos)
 
 
 @router.get("/collections/{layer}/items")
@@ -133,17 +166,17 @@ def items(
     )
     html = wants_html(request)
     lang = lang_of(request, settings)
-    index = readmodel.index(layer)
-    rows = run_query(index, q, Deadline(settings.query_seconds))
-    matched = len(rows)
-    page = rows[q.offset : q.offset + q.limit]
+    if isinstance(store, SqlReads):
+        raw, matched = _sql_page(store, spec, q, settings)
+    else:
+        raw, matched = _index_page(readmodel.index(layer), q, settings)
     next_url = prev_url = None
-    if q.offset + len(page) < matched:
-        next_url = str(request.url.include_query_params(offset=q.offset + len(page), limit=q.limit))
+    if q.offset + len(raw) < matched:
+        next_url = str(request.url.include_query_params(offset=q.offset + len(raw), limit=q.limit))
     if q.offset > 0:
         prev_url = str(request.url.include_query_params(offset=max(0, q.offset - q.limit), limit=q.limit))
     if html:
-        feats = [index.feature(i) for i in page]
+        feats = [orjson.loads(b) for b in raw]
         fields = [{"name": f.name, "title": f.title(lang)} for f in spec.fields if not f.readonly]
         shown = [{"id": f["id"], "labels": labelled(store.catalogue, spec, f["properties"], lang)} for f in feats]
         return render(
@@ -169,14 +202,14 @@ def items(
         links.append(link(prev_url, "prev", GEOJSON, "上一页 Previous page"))
     tail = {
         "numberMatched": matched,
-        "numberReturned": len(page),
+        "numberReturned": len(raw),
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,
     }
     body = b"".join(
         (
             b'{"type":"FeatureCollection","features":[',
-            b",".join(_encoded(index, page, q.crs)),
+            b",".join(_in_crs(raw, q.crs)),
             b"],",
             orjson.dumps(tail)[1:],
         )
@@ -213,11 +246,10 @@ def item(
     """One feature, with its version as ETag."""
     reject_unknown(request.query_params, ("f", "lang", "crs"))
     crs = parse_crs(single(request.query_params, "crs"), "crs")
-    index = readmodel.index(layer)  # built from the file as it is now: its positions are authoritative
-    pos = index.position(feature_id)
-    if pos is None:
+    store.spec(layer)
+    feature = find(store, readmodel, layer, feature_id)
+    if feature is None:
         raise FeatureNotFound(layer, feature_id)
-    feature = index.feature(pos)
     if wants_html(request):
         spec = store.spec(layer)
         lang = lang_of(request, settings)
@@ -362,9 +394,10 @@ def items_options(layer: str, request: Request, store: StoreDep) -> Response:
 
 
 @router.options("/collections/{layer}/items/{feature_id}")
-def item_options(layer: str, feature_id: str, request: Request, readmodel: ReadModelDep) -> Response:
+def item_options(layer: str, feature_id: str, request: Request, store: StoreDep, readmodel: ReadModelDep) -> Response:
     """The methods this caller may use on one feature (Allow): GET for readers, PUT/PATCH/DELETE for planners."""
-    if readmodel.index(layer).position(feature_id) is None:
+    store.spec(layer)
+    if find(store, readmodel, layer, feature_id) is None:
         raise FeatureNotFound(layer, feature_id)
     return _options(request, collection=False)
 

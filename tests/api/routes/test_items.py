@@ -524,3 +524,114 @@ def test_basic_credentials_are_checked_like_tokens(
     new = {**feature(LineString([(0, 100), (900, 100)]), name="新路", status="planned"), "id": "road-x"}
     assert client.post("/collections/roads/items", json=new, headers=headers).status_code == status
     assert stored_state(grid_store) == before
+
+
+# ------------------------------------------------------------------ hostile filters (both backends)
+
+#: Names a planner could type that are SQL in disguise, LIKE wildcards meant literally, and plain text.
+HOSTILE_NAMES = ("x'; DROP TABLE roads; --", "50%_off", "50x_off", "a\\b", "路'; SELECT 1;")
+
+
+@pytest.fixture
+def hostile_roads(client: TestClient) -> dict[str, str]:
+    """Roads named with quotes, semicolons, wildcards and backslashes (name -> id)."""
+    out = {}
+    for i, name in enumerate(HOSTILE_NAMES):
+        body = {**new_road(), "id": f"road-h{i}"}
+        body["properties"]["name"] = name
+        r = client.post("/collections/roads/items", json=body, headers=PLANNER)
+        assert r.status_code == 201, r.text
+        out[name] = r.json()["id"]
+    return out
+
+
+def cql_json(op: str, *args: object, prop: str = "name") -> dict[str, str]:
+    cql = {"op": op, "args": [{"property": prop}, *args]}
+    return {"filter": orjson.dumps(cql).decode(), "filter-lang": "cql2-json"}
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_filter_literal_with_quotes_and_semicolons_matches_itself_literally(
+    client: TestClient, grid_store: Store, hostile_roads: dict[str, str], name: str
+) -> None:
+    r = client.get("/collections/roads/items", params=cql_json("=", name))
+    assert r.status_code == 200, r.text
+    assert ids(r) == [hostile_roads[name]]
+    # The tables are all still there, holding what they held.
+    assert grid_store.count("roads") == 4 + len(HOSTILE_NAMES)
+    assert grid_store.count("villages") == 3
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("50\\%\\_off", ["50%_off"]),  # escaped wildcards are the characters themselves
+        ("50%off", ["50%_off", "50x_off"]),
+        ("50_\\_off", ["50%_off", "50x_off"]),
+        ("%'; DROP%", ["x'; DROP TABLE roads; --"]),
+        ("a\\\\b", ["a\\b"]),  # an escaped backslash
+        ("a\\", []),  # a trailing escape stands for itself: "a\" is no name here
+        ("%;%", ["x'; DROP TABLE roads; --", "路'; SELECT 1;"]),
+    ],
+)
+def test_like_patterns_match_as_cql2_defines_them(
+    client: TestClient, hostile_roads: dict[str, str], pattern: str, expected: list[str]
+) -> None:
+    r = client.get("/collections/roads/items", params=cql_json("like", pattern))
+    assert r.status_code == 200, r.text
+    assert ids(r) == [hostile_roads[n] for n in expected]
+
+
+def test_a_backtracking_like_pattern_is_answered_not_timed_out(client: TestClient, grid_settings) -> None:
+    """Twelve % against a long note that almost matches: a backtracking matcher takes minutes; the budget is 5 s."""
+    from geoplan.api import create_app
+
+    body = {**new_road(), "id": "road-long"}
+    body["properties"]["note"] = "a" * 500  # the longest note the catalogue allows
+    assert client.post("/collections/roads/items", json=body, headers=PLANNER).status_code == 201
+    strict = TestClient(create_app(grid_settings.with_overrides(query_seconds=5)))
+    for pattern, expected in (("%a" * 12 + "%b", []), ("%a" * 12 + "%", ["road-long"])):
+        r = strict.get("/collections/roads/items", params=cql_json("like", pattern, prop="note"))
+        assert r.status_code == 200, r.text  # past the budget it would be 422
+        assert ids(r) == expected
+
+
+def test_integer_fields_compare_with_fractional_literals_exactly(client: TestClient) -> None:
+    # year > 2026.5 is 2027 only; a cast of the literal to an integer would also let 2026 < x through or out
+    assert ids(client.get("/collections/roads/items", params={"filter": "year > 2026.5"})) == ["road-3"]
+    assert ids(client.get("/collections/roads/items", params={"filter": "year < 2026.5 AND year > 2015.5"})) == [
+        "road-2",
+        "road-4",
+    ]
+
+
+def test_text_sorts_and_compares_by_code_point_on_every_backend(client: TestClient) -> None:
+    names = {"road-1": "b", "road-2": "B", "road-3": "a", "road-4": "路"}
+    for fid, name in names.items():
+        r = client.patch(f"/collections/roads/items/{fid}", json={"properties": {"name": name}}, headers=PLANNER)
+        assert r.status_code == 200, r.text
+    assert ids(client.get("/collections/roads/items", params={"sortby": "name"})) == [
+        "road-2",
+        "road-3",
+        "road-1",
+        "road-4",
+    ]
+    assert ids(client.get("/collections/roads/items", params={"filter": "name > 'a'"})) == ["road-1", "road-4"]
+
+
+@pytest.mark.parametrize(("op", "arg"), [("=", "路1\u0000"), ("like", "路%\u0000"), ("in", ["a", "\u0000"])])
+def test_a_nul_character_in_a_filter_literal_is_400_on_every_backend(client: TestClient, op: str, arg: object) -> None:
+    r = client.get("/collections/roads/items", params=cql_json(op, arg))
+    assert r.status_code == 400 and r.headers["content-type"] == PROBLEM
+    assert "NUL" in r.json()["detail"]
+
+
+def test_postgis_answers_reads_with_sql_and_files_from_the_read_model(client: TestClient, store_backend: str) -> None:
+    """On PostGIS nothing of a layer is held by the API (a write costs the next read nothing extra)."""
+    assert ids(client.get("/collections/roads/items", params={"bbox": bbox_param(grid_box(1050, 400, 1950, 600))})) == [
+        "road-2"
+    ]
+    assert client.get("/collections/roads/items/road-1").status_code == 200
+    assert client.get("/collections/roads").json()["extent"]["temporal"]["interval"][0][0].startswith("2015")
+    held = client.app.state.readmodel.held("roads")  # type: ignore[attr-defined]
+    assert (held is None) == (store_backend == "postgis")
