@@ -23,7 +23,8 @@ PostgreSQL/PostGIS (``URL`` of a database the benchmark may create schemas in; T
     .venv/bin/python benchmarks/bench_api.py --setup-tipg --postgis postgresql:///bench --scales 300000
 
 loads the layer with ``geoplan db init`` + ``db load`` and serves it from geoplan on the files (the baseline),
-geoplan on PostGIS and TiPG on the same table: bbox p50, item p50, requests/s at 4 clients and a single POST p50.
+geoplan on PostGIS and TiPG on the same table: bbox p50, item p50, requests/s at 4 clients, a single POST p50 and
+the first bbox request after a write (``--baseline CHECKOUT`` adds an older geoplan on the same table).
 ``--postgis URL --writers [--kill]`` runs 4 API processes × 8 clients × 50 POSTs against one database (killing one
 process with SIGKILL midway) and checks every acknowledged write is stored exactly once.
 
@@ -683,8 +684,27 @@ def post_p50(base: str, token: str, posts: int, lon: float, lat: float) -> Figur
     return Figures(statistics.median(times), q[18], 0.0, len(times))
 
 
-def run_postgis(n: int, url: str, requests: int, posts: int) -> None:
-    """geoplan on PostGIS beside geoplan on files and TiPG on the same table: bbox, item, req/s, POST."""
+def first_read_after_write(base: str, token: str, box: str, writes: int, lon: float, lat: float) -> Figures:
+    """The first bbox request after each of a few POSTs: what a reader pays for someone else's write."""
+    import orjson
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}
+    times = []
+    with httpx.Client(timeout=900) as http:
+        for i in range(writes):
+            body = orjson.dumps(_building(900 + i, lon + 0.0003 * i, lat + 0.0002, "420000000001"))
+            http.post(f"{base}/collections/buildings/items", content=body, headers=headers).raise_for_status()
+            t = time.perf_counter()
+            http.get(f"{base}/collections/buildings/items?bbox={box}&limit=1000").raise_for_status()
+            times.append((time.perf_counter() - t) * 1000)
+    q = statistics.quantiles(times, n=20) if len(times) >= 2 else times * 19
+    return Figures(statistics.median(times), q[18], 0.0, len(times))
+
+
+def run_postgis(n: int, url: str, requests: int, posts: int, baseline: Path | None = None) -> None:
+    """geoplan on PostGIS beside geoplan on files and TiPG on the same table: bbox, item, req/s, POST.
+
+    ``baseline``: a checkout of an older geoplan (e.g. before SQL pushdown) served on the same table as well."""
     root = Path(tempfile.mkdtemp(prefix=f"geoplan-bench-pg-{n}-"))
     schema = f"geoplan_bench_{n}"
     token = "bench-secret"
@@ -699,10 +719,14 @@ def run_postgis(n: int, url: str, requests: int, posts: int) -> None:
         print(f"geoplan db init + load: {time.perf_counter() - t:.1f} s", flush=True)
         env = {"GEOPLAN_TOKENS": f"planner:bench:{token}"}
         targets = []
-        for name, extra in (
+        on_db = {"GEOPLAN_DATABASE_URL": schema_url, "GEOPLAN_DATA_DIR": str(root / "none")}
+        variants: list[tuple[str, dict[str, str]]] = [
             ("geoplan files", {"GEOPLAN_DATA_DIR": str(data_dir)}),
-            ("geoplan PostGIS", {"GEOPLAN_DATABASE_URL": schema_url, "GEOPLAN_DATA_DIR": str(root / "none")}),
-        ):
+            ("geoplan PostGIS", on_db),
+        ]
+        if baseline is not None:
+            variants.append(("PostGIS baseline", {**on_db, "PYTHONPATH": str(baseline.resolve())}))
+        for name, extra in variants:
             port = free_port()
             cmd = [sys.executable, "-m", "uvicorn", "geoplan.api.app:create_app_from_env", "--factory"]
             cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
@@ -728,8 +752,13 @@ def run_postgis(n: int, url: str, requests: int, posts: int) -> None:
             rows.append((name, "single item", measure([f"{items}/{i}" for i in ids])))
             print(f"  measured {name}", flush=True)
         lon, lat = building_features(1)[0]["geometry"]["coordinates"][0][0]
-        for name, base, _ in targets[:2]:
+        geoplans = [t for t in targets if t[0] != "TiPG"]
+        for name, base, _ in geoplans:
             rows.append((name, "POST one footprint", post_p50(base, token, posts, lon, lat)))
+        for name, base, _ in geoplans:
+            fig = first_read_after_write(base, token, boxes[0], 3, lon, lat)
+            rows.append((name, "first bbox after a write", fig))
+            print(f"  {name}: first bbox after a write {fig.p50_ms:.0f} ms (median of 3)", flush=True)
         print(f"\n{'server':<18}{'request':<26}{'p50 ms':>9}{'p95 ms':>9}{'req/s @4':>10}{'n':>5}{'errors':>8}")
         for server_name, request, fig in rows:
             assert isinstance(fig, Figures)
@@ -738,11 +767,19 @@ def run_postgis(n: int, url: str, requests: int, posts: int) -> None:
                 f"{server_name:<18}{request:<26}{fig.p50_ms:>9.1f}{fig.p95_ms:>9.1f}{rps:>10}{fig.n:>5}{fig.errors:>8}"
             )
         base = {req: fig for srv, req, fig in rows if srv == "geoplan files"}
-        for other in ("geoplan PostGIS", "TiPG"):
+        for other in ("geoplan PostGIS", "PostGIS baseline", "TiPG"):
+            if not any(srv == other for srv, _, _ in rows):
+                continue
             print(f"ratio {other} / geoplan files (p50; >1 = slower than the file store):")
             for srv, req, fig in rows:
                 if srv == other and req in base:
                     print(f"  {req:<26}{fig.p50_ms / base[req].p50_ms:>8.2f}×")  # type: ignore[union-attr]
+        before = {req: fig for srv, req, fig in rows if srv == "PostGIS baseline"}
+        if before:
+            print("ratio geoplan PostGIS / PostGIS baseline (p50; <1 = faster than before):")
+            for srv, req, fig in rows:
+                if srv == "geoplan PostGIS" and req in before:
+                    print(f"  {req:<26}{fig.p50_ms / before[req].p50_ms:>8.2f}×")  # type: ignore[union-attr]
     finally:
         for server in servers:
             server.stop()
@@ -852,7 +889,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--villages", type=int, default=3000, help="county size for --writes")
     parser.add_argument("--posts", type=int, default=5, help="POSTs per layer for --writes")
     parser.add_argument("--reads", type=int, default=200, help="--writes: requests per read latency")
-    parser.add_argument("--baseline", type=Path, help="--writes: also run this checkout (e.g. the previous main)")
+    parser.add_argument(
+        "--baseline", type=Path, help="--writes/--postgis: also run this checkout (e.g. the previous main)"
+    )
     parser.add_argument(
         "--post-sizes",
         type=lambda text: [int(v) for v in text.split(",")],
@@ -869,7 +908,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_postgis_writers(args.postgis, 4, 8, 50, args.kill)
     if args.postgis:
         for n in (int(s) for s in args.scales.split(",")):
-            run_postgis(n, args.postgis, args.requests, args.posts)
+            run_postgis(n, args.postgis, args.requests, args.posts, args.baseline)
         return 0
     if args.writes:
         run_writes(args.villages, args.posts, args.reads, args.baseline, args.post_sizes)

@@ -35,6 +35,7 @@ ITEMS_PARAMS = (
     "crs",
     "limit",
     "offset",
+    "cursor",
     "sortby",
     "filter",
     "filter-lang",
@@ -86,6 +87,9 @@ class ItemsQuery:
     sortby: list[tuple[str, bool]] = field(default_factory=list)  # (field, ascending)
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    #: Keyset paging (from a next link): the page starts after the feature at this position of the layer's
+    #: order — its insertion order on PostGIS (stable under concurrent writes), its file position on files.
+    cursor: int | None = None
     crs: str = CRS84
 
 
@@ -226,6 +230,11 @@ def parse_items_query(params: QueryParams, spec: LayerSpec, enum_values: dict[st
             if name != "id" and not spec.has_field(name):
                 raise bad_request(f"sortby: {spec.name} has no property {name!r}")
             q.sortby.append((name, not part.startswith("-")))
+    cursor = single(params, "cursor")
+    if cursor is not None:
+        q.cursor = _int(cursor, "cursor", 0)
+        if q.sortby:
+            raise bad_request("cursor pages the layer's own order; with sortby, page with offset")
     return q
 
 

@@ -127,6 +127,12 @@ def _items_params(catalogue: Catalogue, spec: LayerSpec) -> list[dict[str, Any]]
         ),
         _param("offset", {"type": "integer", "minimum": 0, "default": 0}, "Features to skip (use the next link)."),
         _param(
+            "cursor",
+            {"type": "integer", "minimum": 0},
+            "Where a next link continues (keyset paging: features after this position of the layer's order); "
+            "not with sortby.",
+        ),
+        _param(
             "bbox",
             {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
             "minx,miny,maxx,maxy in bbox-crs (default CRS84 lon/lat).",

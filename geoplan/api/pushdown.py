@@ -49,7 +49,7 @@ def _sql_ready(node: Any, filter_crs: str) -> None:
         _sql_ready(sub, filter_crs)
 
 
-def feature_query(q: ItemsQuery, *, after: int | None = None) -> FeatureQuery:
+def feature_query(q: ItemsQuery) -> FeatureQuery:
     """The items query as the store takes it; 400 when a geometry literal cannot be read."""
     cql = q.cql
     if cql is not None:
@@ -66,8 +66,8 @@ def feature_query(q: ItemsQuery, *, after: int | None = None) -> FeatureQuery:
         cql=cql,
         sortby=tuple(q.sortby),
         limit=q.limit,
-        offset=0 if after is not None else q.offset,
-        after=after,
+        offset=0 if q.cursor is not None else q.offset,
+        after=q.cursor,
     )
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import orjson
 import shapely.geometry
 from fastapi import APIRouter, Request
@@ -41,6 +42,7 @@ from geoplan.layers import Catalogue, LayerSpec, LayerStore
 from geoplan.layers.backend import SqlReads, Store
 from geoplan.layers.limits import ID_PATTERN, valid_id
 from geoplan.layers.pgquery import FeatureQuery, QueryTooExpensive
+from geoplan.layers.pgschema import ORDER
 from geoplan.layers.store import new_change_id
 from geoplan.layers.validation import problem
 
@@ -127,19 +129,22 @@ def _in_crs(raw: list[bytes], crs: str) -> list[bytes]:
     return out
 
 
-def _sql_page(store: SqlReads, spec: LayerSpec, q: ItemsQuery, settings: Settings) -> tuple[list[bytes], int]:
-    """The page and numberMatched, answered by the store's SQL (nothing of the layer held here)."""
+def _sql_page(store: SqlReads, spec: LayerSpec, q: ItemsQuery, settings: Settings) -> tuple[list[bytes], int, int]:
+    """The page, numberMatched and the last feature's key, answered by the store's SQL (nothing held here)."""
     try:
         frame, matched = store.query(spec.name, feature_query(q), seconds=settings.query_seconds)
     except QueryTooExpensive as exc:
         raise too_slow(exc.seconds) from None
-    return pushdown.encoded(spec, frame), int(matched or 0)
+    last = int(frame[ORDER].iloc[-1]) if len(frame) else -1
+    return pushdown.encoded(spec, frame), int(matched or 0), last
 
 
-def _index_page(index: LayerIndex, q: ItemsQuery, settings: Settings) -> tuple[list[bytes], int]:
-    """The page and numberMatched, answered from the layer's in-memory index (the file store)."""
+def _index_page(index: LayerIndex, q: ItemsQuery, settings: Settings) -> tuple[list[bytes], int, int]:
+    """The page, numberMatched and the last feature's position, answered from the layer's in-memory index."""
     rows = run_query(index, q, Deadline(settings.query_seconds))
-    return index.encoded(rows[q.offset : q.offset + q.limit]), len(rows)
+    start = q.offset if q.cursor is None else int(np.searchsorted(rows, q.cursor, side="right"))
+    page = rows[start : start + q.limit]
+    return index.encoded(page), len(rows), int(page[-1]) if len(page) else -1
 
 
 def find(store: Store, readmodel: ReadModel, layer: str, fid: str) -> dict[str, Any] | None:
@@ -167,14 +172,18 @@ def items(
     html = wants_html(request)
     lang = lang_of(request, settings)
     if isinstance(store, SqlReads):
-        raw, matched = _sql_page(store, spec, q, settings)
+        raw, matched, last = _sql_page(store, spec, q, settings)
     else:
-        raw, matched = _index_page(readmodel.index(layer), q, settings)
+        raw, matched, last = _index_page(readmodel.index(layer), q, settings)
     next_url = prev_url = None
     if q.offset + len(raw) < matched:
-        next_url = str(request.url.include_query_params(offset=q.offset + len(raw), limit=q.limit))
+        # the offset for what a page number means; in the layer's own order also a cursor, so the next page is
+        # found by the index (not by skipping rows) and a write meanwhile neither repeats nor skips a feature
+        keyset = {} if q.sortby or not raw else {"cursor": last}
+        next_url = str(request.url.include_query_params(offset=q.offset + len(raw), limit=q.limit, **keyset))
     if q.offset > 0:
-        prev_url = str(request.url.include_query_params(offset=max(0, q.offset - q.limit), limit=q.limit))
+        back = request.url.remove_query_params("cursor")
+        prev_url = str(back.include_query_params(offset=max(0, q.offset - q.limit), limit=q.limit))
     if html:
         feats = [orjson.loads(b) for b in raw]
         fields = [{"name": f.name, "title": f.title(lang)} for f in spec.fields if not f.readonly]
