@@ -2,15 +2,17 @@
 
 The rule: a store with SQL reads (:class:`geoplan.layers.backend.SqlReads`) answers every items and item request
 itself — nothing is held per layer, so a write by any process shows in the next read at the cost of that read
-alone.  The file store keeps the in-memory read model (:mod:`geoplan.api.readmodel`).  Features are encoded by the
-read model's own encoder, so both stores serve the same bytes.
+alone.  The file store keeps the in-memory read model (:mod:`geoplan.api.readmodel`).  Features are encoded as the
+read model encodes them (a test compares the bytes both stores serve for the same layer).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
+import orjson
+import shapely
 from pygeofilter import ast, values
 from shapely.errors import ShapelyError
 from shapely.geometry import Polygon, mapping, shape
@@ -19,7 +21,6 @@ from geoplan.api.crs import CRS84, geometry_to_crs84
 from geoplan.api.items_query import ItemsQuery
 from geoplan.api.like import ESCAPE
 from geoplan.api.problems import bad_request
-from geoplan.api.readmodel import encode_frame
 from geoplan.layers import LayerSpec
 from geoplan.layers.pgquery import FeatureQuery
 
@@ -71,8 +72,22 @@ def feature_query(q: ItemsQuery) -> FeatureQuery:
     )
 
 
-def encoded(spec: LayerSpec, frame: Any) -> list[bytes]:
-    """The page's features as served (the read model's encoding: all catalogue properties, null when unset)."""
-    if not len(frame):
+def encoded(spec: LayerSpec, rows: Sequence[Sequence[Any]]) -> list[bytes]:
+    """The rows' features as served: the read model's encoding (every catalogue property, null when unset; the
+    geometry as GEOS writes it), built straight from the database's values — no frame per request."""
+    if not rows:
         return []
-    return encode_frame(spec, frame, np.arange(len(frame)))
+    names = spec.field_names
+    shapes = shapely.to_geojson(shapely.from_wkb([bytes(r[-1]) for r in rows])).tolist()
+    fragment = orjson.Fragment
+    return [
+        orjson.dumps(
+            {
+                "type": "Feature",
+                "id": row[1],
+                "geometry": fragment(shape),
+                "properties": dict(zip(names, row[2:-1], strict=True)),
+            }
+        )
+        for row, shape in zip(rows, shapes, strict=True)
+    ]

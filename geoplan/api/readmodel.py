@@ -183,11 +183,6 @@ def _table(spec: LayerSpec, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.DataFrame(columns), geometry=geometry)
 
 
-def encode_frame(spec: LayerSpec, frame: gpd.GeoDataFrame, rows: np.ndarray) -> list[bytes]:
-    """The served JSON of these rows of a store frame (a page a database selected), as an index would encode it."""
-    return _encode_rows(spec, _table(spec, frame), np.asarray(rows, dtype=np.int64))
-
-
 def build_index(spec: LayerSpec, frame: gpd.GeoDataFrame, signature: tuple[int, int, int] | None) -> LayerIndex:
     """Index one version of a layer from the store's frame (done once per file version)."""
     table = _table(spec, frame)

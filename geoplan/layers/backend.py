@@ -147,8 +147,8 @@ class SqlReads(Protocol):
 
     def query(
         self, layer: str, q: FeatureQuery, *, count: bool = True, seconds: float | None = None
-    ) -> tuple[gpd.GeoDataFrame, int | None]:
-        """The selected features as a frame (``row_order``, id, fields, geometry), and how many match."""
+    ) -> tuple[list[tuple[Any, ...]], int | None]:
+        """The selected features as rows (``row_order``, id, each field's GeoJSON value, WKB), and how many match."""
         ...
 
     def extent(self, layer: str) -> tuple[tuple[float, float, float, float] | None, tuple[int, int] | None]:

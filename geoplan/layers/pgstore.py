@@ -282,11 +282,13 @@ class PostgisStore(WriteRules):
 
     def query(
         self, layer: str, q: FeatureQuery, *, count: bool = True, seconds: float | None = None
-    ) -> tuple[gpd.GeoDataFrame, int | None]:
-        """The features ``q`` selects, as a frame (id, fields, geometry; ``row_order`` too), and how many match.
+    ) -> tuple[list[tuple[Any, ...]], int | None]:
+        """The features ``q`` selects and how many match (None unless ``count``).
 
-        Answered by SQL (bbox through the GiST index, the filter translated with bound parameters), page and
-        count from one snapshot; ``seconds`` caps the statements (:class:`QueryTooExpensive` past it).
+        Each row is (``row_order``, id, every field as the GeoJSON holds it, the geometry as WKB) — what a page
+        needs, without a frame's cost per request.  Answered by SQL (bbox through the GiST index, the filter
+        translated with bound parameters), page and count from one snapshot; ``seconds`` caps the statements
+        (:class:`QueryTooExpensive` past it).
         """
         import psycopg
 
@@ -305,9 +307,7 @@ class PostgisStore(WriteRules):
                 raise QueryTooExpensive(seconds or 0) from None
             except psycopg.DataError as exc:  # e.g. a text literal holding NUL, which PostgreSQL text cannot
                 raise BadQuery(f"filter could not be applied: {str(exc).strip().splitlines()[0]}") from None
-        frame = _frame_of_rows(spec, [r[1:] for r in rows])
-        frame.insert(0, ORDER, [int(r[0]) for r in rows])
-        return frame, matched
+        return rows, matched
 
     def extent(self, layer: str) -> tuple[tuple[float, float, float, float] | None, tuple[int, int] | None]:
         """The layer's bounds (CRS84) and first/last project year, None where empty; cached per revision."""

@@ -42,7 +42,6 @@ from geoplan.layers import Catalogue, LayerSpec, LayerStore
 from geoplan.layers.backend import SqlReads, Store
 from geoplan.layers.limits import ID_PATTERN, valid_id
 from geoplan.layers.pgquery import FeatureQuery, QueryTooExpensive
-from geoplan.layers.pgschema import ORDER
 from geoplan.layers.store import new_change_id
 from geoplan.layers.validation import problem
 
@@ -132,11 +131,10 @@ def _in_crs(raw: list[bytes], crs: str) -> list[bytes]:
 def _sql_page(store: SqlReads, spec: LayerSpec, q: ItemsQuery, settings: Settings) -> tuple[list[bytes], int, int]:
     """The page, numberMatched and the last feature's key, answered by the store's SQL (nothing held here)."""
     try:
-        frame, matched = store.query(spec.name, feature_query(q), seconds=settings.query_seconds)
+        rows, matched = store.query(spec.name, feature_query(q), seconds=settings.query_seconds)
     except QueryTooExpensive as exc:
         raise too_slow(exc.seconds) from None
-    last = int(frame[ORDER].iloc[-1]) if len(frame) else -1
-    return pushdown.encoded(spec, frame), int(matched or 0), last
+    return pushdown.encoded(spec, rows), int(matched or 0), int(rows[-1][0]) if rows else -1
 
 
 def _index_page(index: LayerIndex, q: ItemsQuery, settings: Settings) -> tuple[list[bytes], int, int]:
@@ -152,8 +150,8 @@ def find(store: Store, readmodel: ReadModel, layer: str, fid: str) -> dict[str, 
     if isinstance(store, SqlReads):
         if not valid_id(fid):  # no stored feature can have it: no query needed
             return None
-        frame, _ = store.query(layer, FeatureQuery(ids=(fid,), limit=1), count=False)
-        raw = pushdown.encoded(store.spec(layer), frame)
+        rows, _ = store.query(layer, FeatureQuery(ids=(fid,), limit=1), count=False)
+        raw = pushdown.encoded(store.spec(layer), rows)
         return orjson.loads(raw[0]) if raw else None
     index = readmodel.index(layer)  # built from the file as it is now: its positions are authoritative
     pos = index.position(fid)
