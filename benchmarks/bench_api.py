@@ -726,13 +726,14 @@ def run_postgis(n: int, url: str, requests: int, posts: int, baseline: Path | No
             ("geoplan files", {"GEOPLAN_DATA_DIR": str(data_dir)}),
             ("geoplan PostGIS", on_db),
         ]
-        if baseline is not None:
+        if baseline is not None:  # run from its tree: `python -m` puts the working directory first on the path
             variants.append(("PostGIS baseline", {**on_db, "PYTHONPATH": str(baseline.resolve())}))
         for name, extra in variants:
+            cwd = Path(extra["PYTHONPATH"]) if "PYTHONPATH" in extra else None
             port = free_port()
             cmd = [sys.executable, "-m", "uvicorn", "geoplan.api.app:create_app_from_env", "--factory"]
             cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
-            server = Server(name, cmd, {**env, **extra}, "/conformance", port)
+            server = Server(name, cmd, {**env, **extra}, "/conformance", port, cwd=cwd)
             servers.append(server)
             t = time.perf_counter()
             httpx.get(f"{server.url}/collections/buildings/items?limit=1", timeout=900).raise_for_status()

@@ -79,8 +79,8 @@ def _table(spec: LayerSpec) -> sa.Table:
         held = _tables.get(key)
         if held is None:
             # Integers compare as numeric: ``year > 2015.5`` must not become ``year > 2016`` by a cast to bigint.
-            types = {"integer": sa.Numeric, "number": sa.Float(53), "boolean": sa.Boolean}
-            columns = [sa.Column("id", sa.Text), sa.Column(ORDER, sa.BigInteger)]
+            types: dict[str, Any] = {"integer": sa.Numeric, "number": sa.Float(53), "boolean": sa.Boolean}
+            columns: list[Any] = [sa.Column("id", sa.Text), sa.Column(ORDER, sa.BigInteger)]
             columns += [sa.Column(GEOM, Geometry(srid=4326))]
             columns += [sa.Column(f.name, types.get(f.type, sa.Text)) for f in spec.fields]
             held = _tables[key] = sa.Table(spec.name, sa.MetaData(), *columns)
@@ -150,7 +150,7 @@ def page_sql(spec: LayerSpec, q: FeatureQuery) -> tuple[str, dict[str, Any]]:
     import sqlalchemy as sa
 
     table = _table(spec)
-    values = [
+    values: list[Any] = [
         sa.literal_column(value_sql(f, f"{ident(spec.name)}.{ident(f.name)}")).label(f"f{i}")
         for i, f in enumerate(spec.fields)
     ]

@@ -294,16 +294,20 @@ class PostgisStore(WriteRules):
 
         spec = self.catalogue.layer(layer)
         page, params = page_sql(spec, q)
-        with self._reading() as conn:
-            if seconds is not None:
-                conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{max(1, int(seconds * 1000))}ms",))
+        counted = count_sql(spec, q) if count else None
+        with self.connection() as conn:
             try:
-                rows = conn.cursor(binary=True).execute(page, params).fetchall()
-                matched = None
-                if count:
-                    text, count_params = count_sql(spec, q)
-                    matched = int(conn.execute(text, count_params).fetchone()[0])  # type: ignore[index]
-            except psycopg.errors.QueryCanceled:
+                # one pipeline: the statements go out together, not one round trip (and server wake-up) each
+                with conn.pipeline(), conn.transaction():
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")  # page, count agree
+                    if seconds is not None:
+                        timeout = f"{max(1, int(seconds * 1000))}ms"
+                        conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout,))
+                    selected = conn.cursor(binary=True).execute(page, params)
+                    total = conn.execute(*counted) if counted is not None else None
+                    rows = selected.fetchall()
+                    matched = int(total.fetchone()[0]) if total is not None else None  # type: ignore[index]
+            except psycopg.errors.QueryCanceled:  # (an OperationalError: caught here, not as "unreachable")
                 raise QueryTooExpensive(seconds or 0) from None
             except psycopg.DataError as exc:  # e.g. a text literal holding NUL, which PostgreSQL text cannot
                 raise BadQuery(f"filter could not be applied: {str(exc).strip().splitlines()[0]}") from None
