@@ -6,6 +6,7 @@ What the answers are is tested once for both stores, through the API (tests/api/
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import psycopg
 import pytest
@@ -65,7 +66,8 @@ def test_bbox_and_id_queries_can_use_the_indexes(pg: PostgisStore, database_url:
     pg.insert_many("roads", [road(f"路{i}") for i in range(4)], actor="test")
     spec = pg.spec("roads")
     bbox = FeatureQuery(bbox=(-180.0, -90.0, 180.0, 90.0), limit=10)
-    assert "roads_geom" in _plan(database_url, *page_sql(spec, bbox))
+    # (without sortby the planner may also walk the insertion-order index and filter: a bbox this wide allows it)
+    assert "roads_geom" in _plan(database_url, *page_sql(spec, replace(bbox, sortby=(("name", True),))))
     assert "roads_geom" in _plan(database_url, *count_sql(spec, bbox))
     assert "roads_pkey" in _plan(database_url, *page_sql(spec, FeatureQuery(ids=("road-1",), limit=1)))
 
