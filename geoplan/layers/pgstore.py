@@ -114,6 +114,8 @@ class PostgisStore(WriteRules):
         self._cache: dict[str, LayerSnapshot] = {}
         self._frames: dict[str, tuple[Any, gpd.GeoDataFrame]] = {}
         self._extents: dict[str, tuple[Any, Any]] = {}
+        #: The whole layer's feature count at a revision (numberMatched of unfiltered pages after the first).
+        self._counts: dict[str, tuple[int, int]] = {}
 
     def __repr__(self) -> str:
         return f"PostgisStore({_redacted(self.url)!r})"
@@ -294,7 +296,7 @@ class PostgisStore(WriteRules):
 
         spec = self.catalogue.layer(layer)
         page, params = page_sql(spec, q)
-        counted = count_sql(spec, q) if count else None
+        whole_layer = q.ids is None and q.bbox is None and q.years is None and not q.equals and q.cql is None
         with self.connection() as conn:
             try:
                 # one pipeline: the statements go out together, not one round trip (and server wake-up) each
@@ -303,15 +305,37 @@ class PostgisStore(WriteRules):
                     if seconds is not None:
                         timeout = f"{max(1, int(seconds * 1000))}ms"
                         conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout,))
-                    selected = conn.cursor(binary=True).execute(page, params)
-                    total = conn.execute(*counted) if counted is not None else None
-                    rows = selected.fetchall()
-                    matched = int(total.fetchone()[0]) if total is not None else None  # type: ignore[index]
+                    revision = None
+                    if count and whole_layer:
+                        revision = conn.execute(f"SELECT revision FROM {LAYERS_TABLE} WHERE layer = %s", (layer,))
+                    rows = conn.cursor(binary=True).execute(page, params).fetchall()
+                    matched = None
+                    if count:
+                        matched = self._matched(conn, spec, q, rows, revision)
             except psycopg.errors.QueryCanceled:  # (an OperationalError: caught here, not as "unreachable")
                 raise QueryTooExpensive(seconds or 0) from None
             except psycopg.DataError as exc:  # e.g. a text literal holding NUL, which PostgreSQL text cannot
                 raise BadQuery(f"filter could not be applied: {str(exc).strip().splitlines()[0]}") from None
         return rows, matched
+
+    def _matched(
+        self, conn: psycopg.Connection, spec: LayerSpec, q: FeatureQuery, rows: list[Any], revision: Any
+    ) -> int:
+        """numberMatched, counted only when nothing cheaper knows it: a first page shorter than its limit is the
+        whole answer, and the whole layer's count is kept per revision (the same version check as every cache)."""
+        if q.after is None and not q.offset and (q.limit is None or len(rows) < q.limit):
+            return len(rows)
+        rev = None
+        if revision is not None:
+            found = revision.fetchone()
+            rev = int(found[0]) if found else None
+            held = self._counts.get(spec.name)
+            if held is not None and rev is not None and held[0] == rev:
+                return held[1]
+        matched = int(conn.execute(*count_sql(spec, q)).fetchone()[0])  # type: ignore[index]
+        if rev is not None:
+            self._counts[spec.name] = (rev, matched)
+        return matched
 
     def extent(self, layer: str) -> tuple[tuple[float, float, float, float] | None, tuple[int, int] | None]:
         """The layer's bounds (CRS84) and first/last project year, None where empty; cached per revision."""

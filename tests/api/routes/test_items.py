@@ -706,3 +706,13 @@ def test_both_stores_serve_the_same_bytes_for_the_same_layer(tmp_path, database_
         # the answer's moment, and a next link's cursor (a file position there, an insertion key here) aside
         normal = [re.sub(rb'"timeStamp":"[^"]*"|cursor=[0-9]+', b"", r.content) for r in (a, b)]
         assert normal[0] == normal[1], url
+
+
+def test_number_matched_follows_writes_by_other_processes(client: TestClient, grid_store: Store) -> None:
+    """A page shorter than the layer: numberMatched is counted (on PostGIS: kept per revision, so it must move)."""
+    assert client.get("/collections/roads/items", params={"limit": 2}).json()["numberMatched"] == 4
+    grid_store.delete("roads", "road-1", actor="other-process")
+    assert client.get("/collections/roads/items", params={"limit": 2}).json()["numberMatched"] == 3
+    grid_store.insert("roads", {**new_road(), "id": "road-8"}, actor="other-process")
+    body = client.get("/collections/roads/items", params={"limit": 2, "offset": 2}).json()
+    assert (body["numberMatched"], [f["id"] for f in body["features"]]) == (4, ["road-4", "road-8"])
