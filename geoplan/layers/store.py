@@ -917,6 +917,7 @@ class LayerStore(WriteRules):
         if kept is not None and len(kept) <= KEEP_PARSED_FEATURES:
             self._cache[layer] = LayerSnapshot(spec, kept, header, sig, new_survey)
         self._anchor_frames.pop(layer, None)
+        self._anchor_frames.pop(layer, None)  # of the version before: never asked for again
         held = self._frames.pop(layer, None)
         if delta is not None and held is not None and held[0] == snap.signature:
             self._frames[layer] = (sig, partial(_patched_frame, held[1], spec.field_names, delta, new_survey))
