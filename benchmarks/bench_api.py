@@ -38,6 +38,8 @@ settled, p50 of ~2 km bbox queries, single items and a first page, the first req
 exists), and one POST into the 300,000-footprint layer next to the same POST into a 1,000-footprint layer (median
 of a few, each a validated, logged, atomic rewrite of the file).  With ``--baseline`` the same figures for an
 older checkout (e.g. ``git worktree add /tmp/base main``) are printed beside them, measured in the same run.
+``--post-sizes 1000,10000,30000,100000,300000`` adds the POST median by the size of the layer written to (what
+``DATABASE_ADVISED_FEATURES``, the size from which PostgreSQL is advised, is read from).
 """
 
 from __future__ import annotations
