@@ -71,8 +71,9 @@ def _households(out: Outcome) -> np.ndarray:
     return out.units.households
 
 
-def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+def _categorical(codes: np.ndarray, categories: pd.Index | pd.CategoricalDtype) -> pd.Categorical:
+    dtype = categories if isinstance(categories, pd.CategoricalDtype) else pd.CategoricalDtype(categories)
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 def _assessed(prep: Prepared, out: Outcome) -> np.ndarray:
@@ -96,13 +97,13 @@ def _coverage(prep: Prepared, outcomes: list[Outcome]) -> pd.DataFrame:
     def cat(get) -> np.ndarray:  # noqa: ANN001 (a getter over outcomes)
         return np.concatenate([get(k, out)[keep] for k, out, keep in parts])
 
-    ids = pd.CategoricalDtype(prep.ids)
+    ids = prep.dtype("ids")
     return pd.DataFrame(
         {
             "indicator": _categorical(cat(lambda k, o: np.full(len(o.units), k, dtype=np.int16)), keys),
-            "village_code": _categorical(cat(lambda k, o: o.units.village), prep.codes),
+            "village_code": _categorical(cat(lambda k, o: o.units.village), prep.dtype("codes")),
             "unit_id": pd.Categorical.from_codes(cat(lambda k, o: o.units.uid), dtype=ids),
-            "name": _categorical(cat(lambda k, o: o.units.nid), prep.names),
+            "name": _categorical(cat(lambda k, o: o.units.nid), prep.dtype("names")),
             "households": cat(lambda k, o: _households(o)),
             "covered": cat(lambda k, o: np.asarray(o.covered, dtype=bool)),
             "distance_m": cat(lambda k, o: o.distance.astype(np.float32)),

@@ -249,6 +249,7 @@ class Prepared:
         #: Nearest-feature indexes of target sets, held while one scenario is analysed (:meth:`release_indexes`).
         self._indexes: dict[tuple, _Targets | None] = {}
         self._memo: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._dtypes: dict[str, pd.CategoricalDtype] = {}
         self._surveyed: dict[str, np.ndarray] = {}
         #: How the household weights were made, counted in villages (the report's method notes say so).
         self.method: dict[str, int] = {}
@@ -268,6 +269,13 @@ class Prepared:
         names = [_text(self.frames[name].get("name"), len(self.frames[name])) for name in layers]
         name_codes, self.names = _registry(names)
         self._name_codes = dict(zip(layers, name_codes, strict=True))
+
+    def dtype(self, registry: str) -> pd.CategoricalDtype:
+        """The categorical dtype over a registry (``ids``, ``names``, ``codes``), made once: pandas checks a new
+        dtype's categories are unique, a hash of every id at county scale, and both scenarios' tables share it."""
+        if registry not in self._dtypes:
+            self._dtypes[registry] = pd.CategoricalDtype(getattr(self, registry))
+        return self._dtypes[registry]
 
     def id_codes(self, layer: str) -> np.ndarray:
         """Each feature's id as its int32 code in :attr:`ids`."""

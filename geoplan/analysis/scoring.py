@@ -36,7 +36,13 @@ def village_rows(
     if out.reason is not None:
         reason[:] = out.reason.text(lang, catalogue)
     elif out.village_reasons:
-        texts = {code: why.text(lang, catalogue) for code, why in out.village_reasons.items()}
+        # villages share a few Reason objects (one per cause): word each once, not once per village
+        worded: dict[int, str] = {}
+        texts = {}
+        for code, why in out.village_reasons.items():
+            if id(why) not in worded:
+                worded[id(why)] = why.text(lang, catalogue)
+            texts[code] = worded[id(why)]
         reason = pd.Series(prep.village_codes).map(texts).fillna("").to_numpy(dtype=object)
     if ind.test == "count":
         value = count - covered
