@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from geoplan.layers import columnar
 from geoplan.layers.files import FeatureLines
 
 if TYPE_CHECKING:
@@ -52,8 +53,7 @@ def read_frame(lines: FeatureLines, spec: LayerSpec) -> gpd.GeoDataFrame | None:
     if lines.count == 0:
         return None
     # as columnar.load: Arrow's own allocator would keep what the parse used for itself, not for the frames
-    if pa.default_memory_pool().backend_name != "system":
-        pa.set_memory_pool(pa.system_memory_pool())
+    columnar.use_c_allocator()
     # the comma ending each line becomes a space: newline-delimited JSON, one copy and no search through strings
     # (a raw newline never occurs inside JSON text)
     body = bytearray(lines.raw[lines.head_end : lines.text_end])

@@ -81,6 +81,19 @@ def anchored(frame: gpd.GeoDataFrame, anchors: np.ndarray | None = None) -> gpd.
     return out
 
 
+def use_c_allocator() -> None:
+    """Arrow allocates from the C allocator, and glibc serves every thread from one heap.
+
+    Arrow's own allocator keeps what a read used for decoding (about 3x the table at county scale) for itself;
+    from the C allocator the same memory serves the frames and the analysis that follow.
+    """
+    import pyarrow as pa
+
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
+        _one_heap()
+
+
 def _one_heap() -> None:
     """Have glibc serve every thread from one heap (its default: up to 8 per core).
 
@@ -107,15 +120,10 @@ def load(cache_dir: Path, layer: str, version: str, anchors: bool = False) -> gp
     if not path.exists():
         return None
     import geopandas as gpd  # heavy: imported by the reads that need frames, not by the CLI's start-up
-    import pyarrow as pa
     import pyarrow.parquet as pq
     import shapely
 
-    # Arrow's own allocator keeps what a read used for decoding (about 3x the table at county scale) for
-    # itself; from the C allocator the same memory serves the frames and the analysis that follow.
-    if pa.default_memory_pool().backend_name != "system":
-        pa.set_memory_pool(pa.system_memory_pool())
-        _one_heap()
+    use_c_allocator()
     try:
         names = pq.read_schema(path).names
         kept = ANCHOR if anchors and ANCHOR in names else "geometry"
