@@ -916,7 +916,6 @@ class LayerStore(WriteRules):
         self._cache.pop(layer, None)
         if kept is not None and len(kept) <= KEEP_PARSED_FEATURES:
             self._cache[layer] = LayerSnapshot(spec, kept, header, sig, new_survey)
-        self._anchor_frames.pop(layer, None)
         self._anchor_frames.pop(layer, None)  # of the version before: never asked for again
         held = self._frames.pop(layer, None)
         if delta is not None and held is not None and held[0] == snap.signature:
