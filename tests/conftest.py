@@ -41,6 +41,7 @@ BACKEND_MODULES = (
     "tests/api/routes/test_editing.py",
     "tests/api/routes/test_collections.py",
     "tests/api/test_concurrency.py",
+    "tests/api/routes/test_survey.py",
 )
 BACKENDS = ("files", "postgis")
 #: Where the PostGIS tests find a server they may create schemas in (a superuser: they reset tables fast).

@@ -730,7 +730,9 @@ class PostgisStore(WriteRules):
         declared = survey(old_survey) if callable(survey) else survey
         if declared is not None and declared != old_survey:
             conn.execute(
-                f"UPDATE {LAYERS_TABLE} SET surveyed = %s::jsonb WHERE layer = %s",
+                # a new revision: readers' caches (the API's analysis and pages) are keyed by it, and a declaration
+                # changes what the analysis may assess even when no feature changed
+                f"UPDATE {LAYERS_TABLE} SET surveyed = %s::jsonb, revision = revision + 1 WHERE layer = %s",
                 (orjson.dumps(declared.to_json()).decode() if declared.declared else None, layer),
             )
             conn.execute(
@@ -838,7 +840,7 @@ def load_files(store: PostgisStore, data_dir: Path) -> dict[str, int]:
                     )
             if snap.survey.declared:
                 conn.execute(
-                    f"UPDATE {LAYERS_TABLE} SET surveyed = %s::jsonb WHERE layer = %s",
+                    f"UPDATE {LAYERS_TABLE} SET surveyed = %s::jsonb, revision = revision + 1 WHERE layer = %s",
                     (orjson.dumps(snap.survey.to_json()).decode(), name),
                 )
             log = ChangeLog(Path(data_dir) / META_DIR / "changes" / f"{name}.jsonl")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from geoplan.layers import LayerStore
@@ -29,6 +30,7 @@ def test_default_declaration_is_readable_with_an_etag(client: TestClient) -> Non
     assert client.get("/collections/nope/survey").status_code == 404
 
 
+@pytest.mark.files_only  # reads the layer files themselves
 def test_planner_declares_villages_in_one_undoable_change(client: TestClient, grid_dir: Path) -> None:
     before = client.get("/collections/facilities/survey")
     r = client.put(
@@ -76,6 +78,7 @@ def test_the_declaration_changes_the_analysis(client: TestClient) -> None:
     assert after[V2] == after["420000000003"] == "not_assessed"
 
 
+@pytest.mark.files_only  # reads the layer files themselves
 def test_stale_if_match_is_refused_and_nothing_written(client: TestClient, grid_dir: Path) -> None:
     etag = client.get("/collections/roads/survey").headers["ETag"]
     assert client.put("/collections/roads/survey", json={"scope": "all"}, headers=PLANNER).status_code == 200
@@ -98,6 +101,7 @@ def test_stale_if_match_is_refused_and_nothing_written(client: TestClient, grid_
     )
 
 
+@pytest.mark.files_only  # reads the layer files themselves
 def test_only_planners_write_and_bad_declarations_are_422(client: TestClient, grid_dir: Path) -> None:
     files = layer_bytes(grid_dir)
     assert client.put("/collections/roads/survey", json={"scope": "all"}).status_code == 401
@@ -149,6 +153,7 @@ def test_openapi_documents_the_survey_endpoints(client: TestClient) -> None:
     assert "surveyed" in doc["components"]["schemas"]["collection"]["properties"]
 
 
+@pytest.mark.files_only  # reads the layer files themselves
 def test_undo_from_the_page_refuses_a_superseded_declaration(client: TestClient, grid_dir: Path) -> None:
     first = client.put("/collections/roads/survey", json={"scope": "all"}, headers=PLANNER)
     second = client.put("/collections/roads/survey", json={"scope": "villages", "villages": [V1]}, headers=PLANNER)
