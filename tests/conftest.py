@@ -42,6 +42,16 @@ BACKEND_MODULES = (
     "tests/api/routes/test_collections.py",
     "tests/api/test_concurrency.py",
     "tests/api/routes/test_survey.py",
+    "tests/api/test_hostile_input.py",
+    "tests/api/test_problems.py",
+    "tests/api/test_body.py",
+    "tests/api/test_like.py",
+    "tests/api/test_items_query.py",
+    "tests/api/routes/test_landing.py",
+    "tests/api/routes/test_styles.py",
+    "tests/api/routes/test_plan.py",
+    "tests/api/routes/test_transfer.py",
+    "tests/api/routes/test_health.py",
 )
 BACKENDS = ("files", "postgis")
 #: Where the PostGIS tests find a server they may create schemas in (a superuser: they reset tables fast).

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -22,6 +22,7 @@ from geoplan.api import create_app
 from geoplan.config import Settings
 from geoplan.layers import LayerStore
 from geoplan.layers.backend import Store
+from tests.conftest import stored_state
 
 PLANNER_TOKEN = "planner-secret-for-tests"
 VIEWER_TOKEN = "viewer-secret-for-tests"
@@ -137,6 +138,12 @@ def grid_store(grid_settings: Settings) -> Iterator[Store]:
 def server_env(settings: Settings) -> dict[str, str]:
     """The environment a server process needs to serve these settings' store."""
     return {"GEOPLAN_DATABASE_URL": settings.database_url} if settings.database_url else {}
+
+
+@pytest.fixture
+def grid_state(grid_store: Store) -> Callable[[], object]:
+    """What the grid's store holds now (the files' bytes, or the tables): proves a refused request wrote nothing."""
+    return lambda: stored_state(grid_store)
 
 
 @pytest.fixture

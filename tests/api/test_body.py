@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from geoplan.api import create_app
-from tests.api.conftest import PLANNER, layer_bytes
+from tests.api.conftest import PLANNER
 
 
-def test_streamed_body_over_the_limit_is_413(grid_settings, grid_dir) -> None:
+def test_streamed_body_over_the_limit_is_413(grid_settings, grid_state) -> None:
     client = TestClient(create_app(grid_settings.with_overrides(max_body_bytes=1000)))
-    before = layer_bytes(grid_dir)
+    before = grid_state()
 
     def chunks():
         for _ in range(10):
@@ -21,7 +21,7 @@ def test_streamed_body_over_the_limit_is_413(grid_settings, grid_dir) -> None:
     )
     assert r.status_code == 413
     assert r.headers["content-type"] == "application/problem+json"
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
 
 
 def test_other_media_types_are_415(client: TestClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import orjson
 import pytest
@@ -11,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from geoplan.api import create_app
 from geoplan.config import Settings
-from tests.api.conftest import PLANNER, layer_bytes
+from tests.api.conftest import PLANNER
 
 POINT = {"type": "Point", "coordinates": [111.005, 30.005]}
 
@@ -27,12 +26,12 @@ def facility(**extra) -> dict:
 @pytest.mark.parametrize(
     "bad_id", ["a/b", "../x", "..", "<script>", "a\nb", "a\x00b", "x" * 129, "道路1", " road", "-x", "a b"]
 )
-def test_ids_outside_the_rule_are_refused_and_nothing_is_written(client: TestClient, grid_dir: Path, bad_id) -> None:
-    before = layer_bytes(grid_dir)
+def test_ids_outside_the_rule_are_refused_and_nothing_is_written(client: TestClient, grid_state, bad_id) -> None:
+    before = grid_state()
     r = client.post("/collections/facilities/items", json=facility(id=bad_id), headers=PLANNER)
     assert r.status_code == 422, bad_id
     assert "id" in r.json()["detail"] and "128" in r.json()["detail"]
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
 
 
 def test_ids_inside_the_rule_can_be_read_edited_and_deleted(client: TestClient) -> None:
@@ -44,13 +43,13 @@ def test_ids_inside_the_rule_can_be_read_edited_and_deleted(client: TestClient) 
     assert client.delete(f"/collections/facilities/items/{fid}", headers=PLANNER).status_code == 204
 
 
-def test_an_empty_id_is_refused_over_the_api(client: TestClient, grid_dir: Path) -> None:
+def test_an_empty_id_is_refused_over_the_api(client: TestClient, grid_state) -> None:
     """Only null asks the server for an id; "" broke the declared rule yet got 201 (schemathesis, negative mode)."""
-    before = layer_bytes(grid_dir)
+    before = grid_state()
     for blank in ("", "  "):
         r = client.post("/collections/facilities/items", json=facility(id=blank), headers=PLANNER)
         assert r.status_code == 422 and "128" in r.json()["detail"], blank
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
@@ -73,8 +72,8 @@ def test_null_id_is_assigned_and_a_number_is_refused(client: TestClient) -> None
     assert r.status_code == 400 and "string" in r.json()["detail"]
 
 
-def test_a_million_vertex_line_is_refused_with_the_limit_named(client: TestClient, grid_dir: Path) -> None:
-    before = layer_bytes(grid_dir)
+def test_a_million_vertex_line_is_refused_with_the_limit_named(client: TestClient, grid_state) -> None:
+    before = grid_state()
     coords = [[111 + i % 2, 30] for i in range(1_000_000)]  # ~9 MB: under the body limit
     body = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords}}
     body["properties"] = {"name": "长路", "status": "planned", "road_class": "village", "surface": "paved"}
@@ -89,7 +88,7 @@ def test_a_million_vertex_line_is_refused_with_the_limit_named(client: TestClien
         headers={**PLANNER, "Content-Type": "application/json"},
     )
     assert "more than 100000 vertices" in r.json()["detail"]
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
 
 
 def test_vertex_limit_is_configurable(grid_settings: Settings) -> None:
@@ -113,8 +112,8 @@ def _nested(depth: int, leaf) -> list | dict:
     return value
 
 
-def test_deep_nesting_is_a_4xx_not_a_500(client: TestClient, grid_dir: Path) -> None:
-    before = layer_bytes(grid_dir)
+def test_deep_nesting_is_a_4xx_not_a_500(client: TestClient, grid_state) -> None:
+    before = grid_state()
     deep = b'{"type": "Point", "coordinates": ' + b"[" * 900 + b"111.0, 30.0" + b"]" * 900 + b"}"
     r = client.post(
         "/collections/facilities/items",
@@ -136,11 +135,11 @@ def test_deep_nesting_is_a_4xx_not_a_500(client: TestClient, grid_dir: Path) -> 
         headers=PLANNER,
     )
     assert r.status_code == 422
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
 
 
-def test_numbers_beyond_json_safe_range_are_422(client: TestClient, grid_dir: Path) -> None:
-    before = layer_bytes(grid_dir)
+def test_numbers_beyond_json_safe_range_are_422(client: TestClient, grid_state) -> None:
+    before = grid_state()
     for value in (1e30, 2**60, -(2**53)):
         r = client.post(
             "/collections/facilities/items",
@@ -149,7 +148,7 @@ def test_numbers_beyond_json_safe_range_are_422(client: TestClient, grid_dir: Pa
         )
         assert r.status_code == 422, value
         assert "capacity" in r.json()["detail"]
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
 
 
 @pytest.mark.parametrize("header", ['"²"', '"' + "9" * 5000 + '"', "", "abc", '"3", x', "W/3"])

@@ -101,6 +101,7 @@ def test_property_filters_offered_per_layer() -> None:
     assert {"code", "has_5g"} <= villages and "datetime" not in villages and "status" not in villages
 
 
+@pytest.mark.files_only  # the file store's read model itself
 def test_run_query_combines_bbox_filters_and_sort(grid_dir: Path) -> None:
     index = ReadModel(LayerStore(grid_dir)).index("roads")
     # x 1.05–2.95 km, y 0.1–0.6 km crosses road-2 (y 0.5), road-3 (y 0.5) and road-4 (y 0.2).

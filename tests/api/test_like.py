@@ -128,7 +128,7 @@ def test_pathological_like_over_the_api_answers_correctly(tmp_path: Path) -> Non
     assert out["long"][0] == 400 and "256" in out["long"][1]
 
 
-def test_time_budget_stops_a_query_with_422(grid_settings) -> None:
+def test_time_budget_stops_a_query_with_422(grid_settings, store_backend: str) -> None:
     from fastapi.testclient import TestClient
 
     from geoplan.api import create_app
@@ -137,7 +137,8 @@ def test_time_budget_stops_a_query_with_422(grid_settings) -> None:
         r = client.get("/collections/roads/items", params={"filter": "name LIKE '%路%'"})
         assert r.status_code == 422
         assert "budget" in r.json()["detail"]
-        assert client.get("/collections/roads/items").status_code == 200  # no filter: nothing to budget
+        if store_backend == "files":  # no filter: nothing to budget (PostGIS: the budget is every query's timeout)
+            assert client.get("/collections/roads/items").status_code == 200
     with TestClient(create_app(grid_settings)) as client:
         r = client.get("/collections/roads/items", params={"filter": "name LIKE '%路%'"})
         assert r.status_code == 200 and r.json()["numberMatched"] == 4

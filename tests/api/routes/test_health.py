@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 import geoplan
@@ -22,17 +23,19 @@ def _ready(client: TestClient, seconds: float = 60) -> dict:
         time.sleep(0.05)
 
 
-def test_healthz_reports_a_readable_store_and_the_version(client: TestClient) -> None:
+def test_healthz_reports_a_readable_store_and_the_version(client: TestClient, store_backend: str) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     assert r.headers["cache-control"] == "no-store"
     body = r.json()
     assert body["status"] == "ok" and body["version"] == geoplan.__version__
-    assert body["store"] == {"backend": "geojson", "layers": len(client.app.state.store.layer_names), "readable": True}
+    backend = "geojson" if store_backend == "files" else "postgis"
+    assert body["store"] == {"backend": backend, "layers": len(client.app.state.store.layer_names), "readable": True}
     assert _ready(client) == {"status_code": 200, "status": "ready", "problems": []}
 
 
+@pytest.mark.files_only  # breaks the layer files on disk
 def test_an_unreadable_layer_makes_both_checks_fail(grid_settings: Settings, grid_dir: Path) -> None:
     (grid_dir / "roads.geojson").unlink()
     (grid_dir / "roads.geojson").mkdir()  # cannot be opened as a file (root ignores permission bits)
@@ -45,6 +48,7 @@ def test_an_unreadable_layer_makes_both_checks_fail(grid_settings: Settings, gri
         assert ready["status_code"] == 503 and ready["status"] == "unavailable"
 
 
+@pytest.mark.files_only  # breaks the layer files on disk
 def test_a_torn_layer_keeps_the_server_alive_but_not_ready(grid_settings: Settings, grid_dir: Path) -> None:
     # the store's layout (members on the first line, one feature per line) with its feature lines torn by hand
     (grid_dir / "roads.geojson").write_bytes(b'{"type":"FeatureCollection","name":"roads","features":[\n{"type":')
@@ -55,6 +59,7 @@ def test_a_torn_layer_keeps_the_server_alive_but_not_ready(grid_settings: Settin
         assert any(p.startswith("roads:") for p in ready["problems"])
 
 
+@pytest.mark.files_only  # breaks the layer files on disk
 def test_a_missing_data_directory_is_unhealthy(grid_settings: Settings, grid_dir: Path) -> None:
     with TestClient(create_app(grid_settings)) as client:
         grid_dir.rename(grid_dir.with_name("moved"))

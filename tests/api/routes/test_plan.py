@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from geoplan.layers import LayerStore
@@ -31,6 +32,7 @@ def test_bad_parameters_are_400(client: TestClient) -> None:
         assert r.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.files_only  # byte-identical layer files
 def test_accept_needs_a_planner_and_undo_restores_every_feature(client: TestClient, grid_dir) -> None:
     before = layer_bytes(grid_dir)
     assert client.post("/plan/accept", params={"budget": 100}).status_code == 401

@@ -12,7 +12,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point
 
-from tests.api.conftest import GRID_CRS, ORIGIN, PLANNER, VIEWER, layer_bytes, lonlat
+from tests.api.conftest import GRID_CRS, ORIGIN, PLANNER, VIEWER, lonlat
 
 
 def _csv(rows: dict) -> bytes:
@@ -23,14 +23,14 @@ FACILITIES = {"名称": ["卫生室", "公厕"], "设施类型": ["村卫生室"
               "纬度": [30.0001, 30.0002]}  # fmt: skip
 
 
-def test_upload_needs_a_planner_token(client, grid_dir):
+def test_upload_needs_a_planner_token(client, grid_state):
     files = {"file": ("f.csv", _csv(FACILITIES), "text/csv")}
     assert client.post("/collections/facilities/import", files=files).status_code == 401
     assert client.post("/collections/facilities/import", files=files, headers=VIEWER).status_code == 403
 
 
-def test_dry_run_then_import_then_undo_shape(client, grid_dir):
-    before = layer_bytes(grid_dir)
+def test_dry_run_then_import_then_undo_shape(client, grid_state):
+    before = grid_state()
     files = {"file": ("设施.csv", _csv(FACILITIES), "text/csv")}
     form = {"crs": "wgs84", "status": "planned", "dry_run": "true"}
     r = client.post("/collections/facilities/import", files=files, data=form, headers=PLANNER)
@@ -38,7 +38,7 @@ def test_dry_run_then_import_then_undo_shape(client, grid_dir):
     body = r.json()
     assert body["dry_run"] is True and body["rows"] == 2 and body["problems"] == [] and body["imported"] == 0
     assert body["columns"]["kind"] == ["设施类型"]
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
     r = client.post("/collections/facilities/import", files=files, data={**form, "dry_run": "false"}, headers=PLANNER)
     assert r.status_code == 201, r.text
     assert r.json()["imported"] == 2 and r.json()["change"]
@@ -48,8 +48,8 @@ def test_dry_run_then_import_then_undo_shape(client, grid_dir):
     assert {f["properties"]["village_code"] for f in new} == {"420000000001", "420000000002"}
 
 
-def test_bad_rows_are_refused_with_row_numbers(client, grid_dir):
-    before = layer_bytes(grid_dir)
+def test_bad_rows_are_refused_with_row_numbers(client, grid_state):
+    before = grid_state()
     rows = {**FACILITIES, "设施类型": ["村卫生室", "飞机场"]}
     r = client.post(
         "/collections/facilities/import",
@@ -60,7 +60,7 @@ def test_bad_rows_are_refused_with_row_numbers(client, grid_dir):
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     assert [(p["row"], p["field"]) for p in r.json()["problems"]] == [(2, "kind")]
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
 
 
 def test_missing_crs_lists_candidates(client):
@@ -91,8 +91,8 @@ def test_export_formats(client):
     assert client.get("/collections/nolayer/export").status_code == 404
 
 
-def test_dry_run_with_bad_rows_reports_them_in_chinese_by_default_and_english_on_request(client, grid_dir):
-    before = layer_bytes(grid_dir)
+def test_dry_run_with_bad_rows_reports_them_in_chinese_by_default_and_english_on_request(client, grid_state):
+    before = grid_state()
     rows = {**FACILITIES, "设施类型": ["飞机场", "公厕"]}
     files = {"file": ("f.csv", _csv(rows), "text/csv")}
     form = {"crs": "wgs84", "status": "planned", "dry_run": "true"}
@@ -106,7 +106,7 @@ def test_dry_run_with_bad_rows_reports_them_in_chinese_by_default_and_english_on
     assert problem["text"].startswith("facilities,第1行,字段 kind:")
     r = client.post("/collections/facilities/import?lang=en", files=files, data=form, headers=PLANNER)
     assert r.json()["problems"][0]["text"].startswith("facilities, row 1, field kind: '飞机场' is not one of")
-    assert layer_bytes(grid_dir) == before
+    assert grid_state() == before
 
 
 def test_zipped_gauss_kruger_shapefile_upload_lands_on_the_grid(client, tmp_path):
