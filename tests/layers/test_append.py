@@ -202,3 +202,19 @@ def test_the_frame_after_a_spliced_write_is_the_held_one_patched(
         pd.testing.assert_series_equal(patched[column], parsed[column])  # values and dtype (NaN where unset)
     assert patched.geometry.geom_equals_exact(parsed.geometry, tolerance=0).all()
     assert patched.attrs["survey"] == parsed.attrs["survey"]
+
+
+def test_ids_written_with_escapes_are_not_spliced(two_villages: LayerStore, spliced: None):
+    """Another tool may write an id as ``"road\\u002d1"``: the splice finds ids as orjson writes them, so such a
+    file goes the whole-parse way, and an insert of the same id is still refused, never a duplicate."""
+    two_villages.insert("roads", road(name="甲路") | {"id": "road-1"})
+    path = two_villages.path("roads")
+    escaped = path.read_bytes().replace(b'"id":"road-1"', b'"id":"road\\u002d1"')
+    path.write_bytes(escaped)
+    assert FeatureLines.of(escaped) is None
+    store = LayerStore(two_villages.data_dir)
+    store.frame("roads")  # parsed whole once, as a server's first read does
+    with pytest.raises(FeatureExists):
+        store.insert("roads", road(name="乙路") | {"id": "road-1"})
+    assert [f["id"] for f in orjson.loads(path.read_bytes())["features"]] == ["road-1"]
+    assert store.patch("roads", "road-1", {"properties": {"width_m": 3.0}})["properties"]["version"] == 2
