@@ -42,6 +42,7 @@ BACKEND_MODULES = (
     "tests/api/routes/test_collections.py",
     "tests/api/test_concurrency.py",
     "tests/api/routes/test_survey.py",
+    "tests/api/test_clients.py",
     "tests/api/test_hostile_input.py",
     "tests/api/test_problems.py",
     "tests/api/test_body.py",

@@ -198,7 +198,8 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_grid(grid_dir: Path) -> Iterator[LiveServer]:
-    server = LiveServer(grid_dir)
+def live_grid(grid_settings: Settings) -> Iterator[LiveServer]:
+    """uvicorn serving the grid from the backend under test."""
+    server = LiveServer(grid_settings.data_dir, env=server_env(grid_settings))
     yield server
     server.stop()

@@ -16,6 +16,7 @@ from owslib.ogcapi.features import Features
 from shapely.geometry import LineString, mapping
 
 from geoplan.layers import LayerStore
+from geoplan.layers.backend import Store
 from tests.api.conftest import PLANNER, LiveServer, grid_box, lonlat
 
 pytestmark = pytest.mark.client
@@ -48,8 +49,8 @@ def live_demo(demo_data_dir: Path):
     server.stop()
 
 
-def test_gdal_via_pyogrio_reads_every_collection_following_paging(live_grid: LiveServer, grid_dir: Path) -> None:
-    store = LayerStore(grid_dir)
+def test_gdal_via_pyogrio_reads_every_collection_following_paging(live_grid: LiveServer, grid_store: Store) -> None:
+    store = grid_store
     source = f"OAPIF:{live_grid.url}"
     listed = {name for name, _ in pyogrio.list_layers(source)}
     assert listed == set(store.layer_names)
@@ -70,8 +71,10 @@ def test_gdal_reads_the_demo_township_with_default_paging(live_demo) -> None:
 
 
 @needs_ogr
-def test_ogrinfo_and_ogr2ogr_list_and_read_every_feature(live_grid: LiveServer, grid_dir: Path, tmp_path: Path) -> None:
-    store = LayerStore(grid_dir)
+def test_ogrinfo_and_ogr2ogr_list_and_read_every_feature(
+    live_grid: LiveServer, grid_store: Store, tmp_path: Path
+) -> None:
+    store = grid_store
     out = subprocess.run(
         ["ogrinfo", "-ro", "-q", f"OAPIF:{live_grid.url}"], capture_output=True, text=True, check=True, timeout=120
     ).stdout
@@ -99,7 +102,7 @@ def test_owslib_reads_collections_queryables_and_bbox_items(live_grid: LiveServe
     assert [f["id"] for f in items["features"]] == ["road-2"]
 
 
-def test_owslib_creates_replaces_and_deletes_with_a_token(live_grid: LiveServer, grid_dir: Path) -> None:
+def test_owslib_creates_replaces_and_deletes_with_a_token(live_grid: LiveServer, grid_store: Store) -> None:
     api = Features(live_grid.url, headers=dict(PLANNER))
     road = {
         "type": "Feature",
@@ -108,13 +111,13 @@ def test_owslib_creates_replaces_and_deletes_with_a_token(live_grid: LiveServer,
         "properties": {"name": "OWSLib路", "status": "planned", "road_class": "village", "surface": "paved"},
     }
     assert api.collection_item_create("roads", road)
-    assert LayerStore(grid_dir).get("roads", "road-owslib")["properties"]["village_code"] == "420000000002"
+    assert grid_store.get("roads", "road-owslib")["properties"]["village_code"] == "420000000002"
     road["properties"]["surface"] = "gravel"
     assert api.collection_item_update("roads", "road-owslib", road)
-    assert LayerStore(grid_dir).get("roads", "road-owslib")["properties"]["surface"] == "gravel"
+    assert grid_store.get("roads", "road-owslib")["properties"]["surface"] == "gravel"
     assert api.collection_item_delete("roads", "road-owslib")
-    assert "road-owslib" not in {f["id"] for f in LayerStore(grid_dir).features("roads")}
-    assert {c.actor for c in LayerStore(grid_dir).changes("roads")[-3:]} == {"alice"}
+    assert "road-owslib" not in {f["id"] for f in grid_store.features("roads")}
+    assert {c.actor for c in grid_store.changes("roads")[-3:]} == {"alice"}
 
 
 def test_owslib_write_without_token_fails(live_grid: LiveServer) -> None:
@@ -123,17 +126,17 @@ def test_owslib_write_without_token_fails(live_grid: LiveServer) -> None:
         api.collection_item_delete("roads", "road-1")
 
 
-def test_geopandas_reads_an_items_url(live_grid: LiveServer, grid_dir: Path) -> None:
+def test_geopandas_reads_an_items_url(live_grid: LiveServer, grid_store: Store) -> None:
     frame = gpd.read_file(f"{live_grid.url}/collections/settlements/items?limit=1000")
-    assert len(frame) == LayerStore(grid_dir).count("settlements")
+    assert len(frame) == grid_store.count("settlements")
     assert set(frame["name"]) == {f"组{i}-{j}" for i in (1, 2, 3) for j in (1, 2)}
     assert frame.crs.to_epsg() == 4326
 
 
 def test_gdal_sees_every_catalogue_field_even_when_the_first_page_leaves_it_unset(
-    live_grid: LiveServer, grid_dir: Path
+    live_grid: LiveServer, grid_store: Store
 ) -> None:
-    store = LayerStore(grid_dir)
+    store = grid_store
     info = pyogrio.read_info(f"OAPIF:{live_grid.url}", layer="facilities", PAGE_SIZE=1)
     first = store.features("facilities")[0]["properties"]
     unset = [n for n in store.spec("facilities").field_names if first.get(n) is None]
