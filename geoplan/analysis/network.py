@@ -156,6 +156,18 @@ def _along_one(graph: RoadGraph, s: np.ndarray, start: np.ndarray, end: np.ndarr
     return np.abs(end - start) * np.where(end >= start, graph.fwd[s], graph.bwd[s])
 
 
+def _with_targets(graph: RoadGraph, t: _Snap, tk: np.ndarray) -> tuple[np.ndarray, coo_matrix]:
+    """The graph plus a virtual node per snapped target ``tk``, joined to both ends of its segment (connector +
+    along it); the virtual nodes' numbers and the matrix."""
+    virt = graph.n_nodes + np.arange(len(tk))
+    ts = t.seg[tk]
+    rows = np.concatenate([virt, virt])
+    cols = np.concatenate([graph.seg_a[ts], graph.seg_b[ts]])
+    from_a, from_b = _target_legs(graph, ts, t.along[tk])
+    vals = np.concatenate([t.connector[tk] + from_a, t.connector[tk] + from_b])
+    return virt, graph.matrix((rows, cols, vals), n_extra=len(tk))
+
+
 def snap(graph: RoadGraph, xy: np.ndarray) -> _Snap:
     """Each point's nearest road segment (straight connector) and the foot's position along it."""
     n = len(xy)
@@ -245,13 +257,8 @@ def network_nearest(
     if not len(tk):
         return dist, which
     # A virtual node per target, joined to both ends of its segment: connector + along the segment.
-    virt = nn + np.arange(len(tk))
+    virt, m = _with_targets(graph, t, tk)
     ts = t.seg[tk]
-    rows = np.concatenate([virt, virt])
-    cols = np.concatenate([graph.seg_a[ts], graph.seg_b[ts]])
-    from_a, from_b = _target_legs(graph, ts, t.along[tk])
-    vals = np.concatenate([t.connector[tk] + from_a, t.connector[tk] + from_b])
-    m = graph.matrix((rows, cols, vals), n_extra=len(tk))
     d, _, src = dijkstra(m, directed=True, indices=virt, return_predecessors=True, min_only=True)
     src_target = np.where(src >= nn, tk[np.maximum(src - nn, 0)], -1)
     ok = u.seg >= 0
@@ -304,18 +311,12 @@ def network_reach(
         return empty
     order = np.argsort(ti, kind="stable")
     ti, ui = ok_t[ti[order]], ok_u[ui[order]]
-    nn = graph.n_nodes
     out_u, out_t, out_d = [], [], []
     sources = np.unique(ti)
     for start in range(0, len(sources), chunk):
         tk = sources[start : start + chunk]
-        virt = nn + np.arange(len(tk))
-        ts = t.seg[tk]
-        rows = np.concatenate([virt, virt])
-        cols = np.concatenate([graph.seg_a[ts], graph.seg_b[ts]])
-        from_a, from_b = _target_legs(graph, ts, t.along[tk])
-        vals = np.concatenate([t.connector[tk] + from_a, t.connector[tk] + from_b])
-        d = dijkstra(graph.matrix((rows, cols, vals), n_extra=len(tk)), directed=True, indices=virt, limit=limit)
+        virt, m = _with_targets(graph, t, tk)
+        d = dijkstra(m, directed=True, indices=virt, limit=limit)
         pick = np.isin(ti, tk)
         pu, pt = ui[pick], ti[pick]
         k = np.searchsorted(tk, pt)
