@@ -50,6 +50,8 @@ git ls-files -z --cached --others --exclude-standard | tar --null -T - --ignore-
 GEOPLAN_ASSETS_DIR=${GEOPLAN_ASSETS_DIR:-$PWD/node_modules} \
   "$python" -m pip wheel --quiet --no-deps --wheel-dir "$bundle/wheels" "$stage/src"
 wheel=$(ls "$bundle"/wheels/geoplan-*.whl)
+# with the extras an office may need offline: the PostgreSQL/PostGIS backend and walks weighted by a DEM
+with_extras="$wheel[postgis,dem]"
 
 # 2. every dependency as a wheel for the target (a cache folder, when given, is read first and filled after).
 links=()
@@ -57,12 +59,12 @@ if [[ -n "$cache" ]]; then mkdir -p "$cache"; links=(--find-links "$cache"); fi
 if [[ -n "$platform" ]]; then
   abi="cp${pyver/./}"
   "$python" -m pip download --quiet --dest "$bundle/wheels" "${links[@]}" --only-binary=:all: \
-    --platform "$platform" --python-version "$pyver" --implementation cp --abi "$abi" "$wheel"
-elif [[ -n "$cache" ]] && "$python" -m pip wheel --quiet --no-index --wheel-dir "$bundle/wheels" "${links[@]}" "$wheel" 2>/dev/null; then
+    --platform "$platform" --python-version "$pyver" --implementation cp --abi "$abi" "$with_extras"
+elif [[ -n "$cache" ]] && "$python" -m pip wheel --quiet --no-index --wheel-dir "$bundle/wheels" "${links[@]}" "$with_extras" 2>/dev/null; then
   echo "offline_bundle.sh: every dependency came from the cache $cache" >&2
 else
   # pip wheel also builds a wheel for any dependency published only as source
-  "$python" -m pip wheel --quiet --wheel-dir "$bundle/wheels" "${links[@]}" "$wheel"
+  "$python" -m pip wheel --quiet --wheel-dir "$bundle/wheels" "${links[@]}" "$with_extras"
 fi
 if [[ -n "$cache" ]]; then cp -n "$bundle"/wheels/*.whl "$cache"/ 2>/dev/null || true; rm -f "$cache"/geoplan-*.whl; fi
 
@@ -88,7 +90,7 @@ if [ "$want" != "$have" ]; then
   exit 1
 fi
 "$python" -m venv "$target"
-PIP_NO_INDEX=1 "$target/bin/python" -m pip install --no-index --find-links "$here/wheels" geoplan
+PIP_NO_INDEX=1 "$target/bin/python" -m pip install --no-index --find-links "$here/wheels" "geoplan[postgis,dem]"
 
 echo "geoplan installed in $target — try: $target/bin/geoplan serve --data-dir $here/demo-data"
 EOS

@@ -70,6 +70,7 @@ def test_bundle_installs_with_no_index_and_serves_complete_maps(bundle: Path, tm
         assert f"{top}/install.sh" in names and f"{top}/SHA256SUMS" in names
         assert any(re.match(rf"{top}/wheels/geoplan-.*\.whl$", n) for n in names)
         assert any(re.match(rf"{top}/wheels/pyarrow-.*\.whl$", n) for n in names)  # the dependencies too
+        assert any(re.match(rf"{top}/wheels/psycopg_binary-.*\.whl$", n) for n in names)  # and the extras
         tar.extractall(tmp_path, filter="data")
     root = tmp_path / top
     assert subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=root, timeout=120).returncode == 0
@@ -79,7 +80,9 @@ def test_bundle_installs_with_no_index_and_serves_complete_maps(bundle: Path, tm
     done = subprocess.run(["sh", str(root / "install.sh"), str(venv)], env=env, capture_output=True, text=True,
                           timeout=900)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    probe = [str(venv / "bin" / "python"), "-c", "import geoplan; print(geoplan.__file__)"]
+    # the PostgreSQL backend and the DEM reader install offline too (import psycopg, SQLAlchemy, rasterio)
+    script = "import psycopg, psycopg_pool, sqlalchemy, geoalchemy2, rasterio, geoplan; print(geoplan.__file__)"
+    probe = [str(venv / "bin" / "python"), "-c", script]
     installed = subprocess.run(probe, cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, timeout=60).stdout
     assert installed.startswith(str(venv)), installed  # the installed copy, not this checkout
 
