@@ -36,6 +36,31 @@ def deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def coordinates_beyond(coordinates: Any, max_vertices: int, max_depth: int = MAX_COORDINATE_DEPTH) -> str | None:
+    """``"too_deep"`` or ``"too_many_vertices"`` when a ``coordinates`` array breaks a bound, else None.
+
+    Walked without recursion and before any geometry library sees the array: a 900-deep or million-vertex
+    array must cost a counter, not a stack overflow or a GEOS build.
+    """
+    if not isinstance(coordinates, list):
+        return None
+    stack: list[tuple[Any, int]] = [(coordinates, 1)]
+    vertices = 0
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, list):
+            continue
+        if depth > max_depth:
+            return "too_deep"
+        nested = [v for v in value if isinstance(v, list)]
+        if not nested:
+            vertices += 1
+            if vertices > max_vertices:
+                return "too_many_vertices"
+        stack.extend((v, depth + 1) for v in nested)
+    return None
+
+
 def valid_id(fid: Any) -> bool:
     """True for an id that follows :data:`ID_PATTERN` (a string, or a non-negative integer)."""
     if isinstance(fid, bool) or not isinstance(fid, (str, int)):

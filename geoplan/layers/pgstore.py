@@ -726,9 +726,12 @@ class PostgisStore(WriteRules):
         old_survey = Survey.from_json(self._lock_layer(conn, layer))
         current = self._current(conn, layer, [o.fid for o in ops])
         outcomes = self.resolve(layer, ops, current.get, now=utc_now(), transform=transform, rows=rows)
-        self._store(conn, spec, outcomes)
         declared = survey(old_survey) if callable(survey) else survey
-        if declared is not None and declared != old_survey:
+        redeclared = declared is not None and declared != old_survey
+        if redeclared:
+            self.check_declaration(declared, op)  # type: ignore[arg-type]
+        self._store(conn, spec, outcomes)
+        if redeclared:
             conn.execute(
                 # a new revision: readers' caches (the API's analysis and pages) are keyed by it, and a declaration
                 # changes what the analysis may assess even when no feature changed

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from geoplan.layers.catalogue import Catalogue, LayerSpec
     from geoplan.layers.placement import VillageLocator
     from geoplan.layers.store import LayerSnapshot
+    from geoplan.layers.survey import Survey
 
 
 @dataclass
@@ -57,6 +58,14 @@ class WriteRules:
 
     def spec(self, layer: str) -> LayerSpec:
         return self.catalogue.layer(layer)
+
+    def check_declaration(self, survey: Survey, op: str) -> None:
+        """A new survey declaration's area obeys the vertex bound (SurveyError); an undo restores what was
+        accepted when it was written, whatever the bound is now."""
+        if op != "undo" and survey.area is not None:
+            from geoplan.layers.survey import check_area
+
+            check_area(survey.area, self.max_vertices)
 
     def _insert_op(self, layer: str, feature: dict[str, Any]) -> Op:
         """An insert keeping the client's id when it gives one, else a new random id with the layer's prefix."""

@@ -883,6 +883,7 @@ class LayerStore(WriteRules):
 
         new_survey = snap.survey if survey is None else survey
         if new_survey != snap.survey:
+            self.check_declaration(new_survey, op)
             # id None: a record about the layer, not a feature (history() and undo() tell them apart)
             before, after = snap.survey.to_json(), new_survey.to_json()
             records.append(ChangeRecord(change, now, actor, op, layer, None, before, after, message))  # type: ignore[arg-type]

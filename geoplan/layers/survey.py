@@ -13,11 +13,13 @@ is written atomically with the features and recorded in the same change log.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from geoplan.errors import GeoplanError, VersionConflict
+from geoplan.layers.limits import coordinates_beyond
 
 Scope = Literal["features", "all", "villages", "area"]
 SCOPES: tuple[str, ...] = ("features", "all", "villages", "area")
@@ -88,8 +90,12 @@ class Survey:
         return out
 
     @staticmethod
-    def from_json(data: Any) -> Survey:
-        """Parse and check a declaration (a layer file's member, an API body); SurveyError when malformed."""
+    def from_json(data: Any, max_vertices: int | None = None) -> Survey:
+        """Parse and check a declaration (a layer file's member, an API body); SurveyError when malformed.
+
+        ``max_vertices`` bounds an ``area`` polygon for a new declaration (a stored one is read whatever the
+        server's current bound).
+        """
         if data is None:
             return Survey()
         if not isinstance(data, dict):
@@ -114,7 +120,7 @@ class Survey:
         elif "villages" in data and data["villages"] not in (None, []):
             raise SurveyError("'villages' goes with scope 'villages'", "villages 仅用于 scope 为 villages 时")
         if scope == "area":
-            area = check_area(data.get("area"))
+            area = check_area(data.get("area"), max_vertices)
         elif data.get("area") is not None:
             raise SurveyError("'area' goes with scope 'area'", "area 仅用于 scope 为 area 时")
         return Survey(scope, villages, area, residential)  # type: ignore[arg-type]
@@ -135,13 +141,25 @@ def check_codes(codes: Any) -> tuple[str, ...]:
     return tuple(sorted(set(codes)))
 
 
-def check_area(area: Any) -> dict[str, Any]:
-    """A valid GeoJSON (Multi)Polygon in lon/lat; SurveyError otherwise."""
+def check_area(area: Any, max_vertices: int | None = None) -> dict[str, Any]:
+    """A valid GeoJSON (Multi)Polygon in lon/lat, within ``max_vertices`` when given; SurveyError otherwise.
+
+    The bounds are counted before shapely sees the array: a declaration is kept in the layer and intersected with
+    every village on each analysis, so it obeys the same vertex bound as a feature (``GEOPLAN_MAX_VERTICES``).
+    """
     import shapely
     import shapely.geometry
 
     if not isinstance(area, dict) or area.get("type") not in ("Polygon", "MultiPolygon"):
         raise SurveyError("scope 'area' needs a GeoJSON Polygon or MultiPolygon", "area 须为 GeoJSON 面 (Polygon)")
+    beyond = coordinates_beyond(area.get("coordinates"), sys.maxsize if max_vertices is None else max_vertices)
+    if beyond == "too_deep":
+        raise SurveyError("survey area: coordinates nested too deep", "调查范围面：坐标嵌套层数过多")
+    if beyond == "too_many_vertices":
+        raise SurveyError(
+            f"survey area has more than {max_vertices} vertices; simplify it first (or raise GEOPLAN_MAX_VERTICES)",
+            f"调查范围面的顶点超过 {max_vertices} 个;请先简化(或调整 GEOPLAN_MAX_VERTICES)",
+        )
     try:
         geom = shapely.geometry.shape(area)
     except Exception:  # noqa: BLE001 (shapely raises several types for malformed coordinates)

@@ -29,6 +29,7 @@ from geoplan.layers.limits import (  # noqa: E402  (re-exported: the rules live 
     DEFAULT_MAX_VERTICES,
     MAX_COORDINATE_DEPTH,
     MAX_SAFE_NUMBER,
+    coordinates_beyond,
     python_patterns,
     valid_id,
 )
@@ -38,23 +39,13 @@ def coordinate_problems(
     spec: LayerSpec, feature_id: str | None, geometry: Any, max_vertices: int = DEFAULT_MAX_VERTICES
 ) -> list[Problem]:
     """Too deep or too many vertices, found without recursion (a 900-deep array must not crash the checker)."""
-    if not isinstance(geometry, dict) or not isinstance(geometry.get("coordinates"), list):
+    if not isinstance(geometry, dict):
         return []
-    stack: list[tuple[Any, int]] = [(geometry["coordinates"], 1)]
-    vertices = 0
-    while stack:
-        value, depth = stack.pop()
-        if not isinstance(value, list):
-            continue
-        if depth > MAX_COORDINATE_DEPTH:
-            return [problem(spec.name, feature_id, "geometry", "too_deep", limit=MAX_COORDINATE_DEPTH)]
-        nested = [v for v in value if isinstance(v, list)]
-        if not nested:
-            vertices += 1
-            if vertices > max_vertices:
-                return [problem(spec.name, feature_id, "geometry", "too_many_vertices", limit=max_vertices)]
-        stack.extend((v, depth + 1) for v in nested)
-    return []
+    beyond = coordinates_beyond(geometry.get("coordinates"), max_vertices)
+    if beyond is None:
+        return []
+    limit = MAX_COORDINATE_DEPTH if beyond == "too_deep" else max_vertices
+    return [problem(spec.name, feature_id, "geometry", beyond, limit=limit)]
 
 
 def _validator(catalogue: Catalogue, layer: str) -> Draft202012Validator:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import orjson
 import pytest
 
@@ -70,6 +73,41 @@ def test_residential_flag_and_area_round_trip(two_villages: LayerStore):
     two_villages.set_survey("buildings", Survey("area", area=area, residential=True))
     got = reopened(two_villages).survey("buildings")
     assert got.scope == "area" and got.residential and got.area == area
+
+
+def _ring(n: int) -> dict[str, Any]:
+    """A valid polygon with ``n`` distinct vertices (n + 1 positions): a regular n-gon about (109.005, 30.005)."""
+    pts = [[109.005 + 0.004 * math.cos(2 * math.pi * k / n), 30.005 + 0.004 * math.sin(2 * math.pi * k / n)]
+           for k in range(n)]  # fmt: skip
+    return {"type": "Polygon", "coordinates": [[*pts, pts[0]]]}
+
+
+def test_a_declared_area_obeys_the_vertex_bound_and_nothing_is_written(two_villages: LayerStore):
+    two_villages.max_vertices = 8  # as GEOPLAN_MAX_VERTICES=8 would set it
+    before = len(two_villages.changes())
+    # 8 positions (7 vertices + the closing one) pass; 9 do not: the same count as a feature's geometry
+    two_villages.set_survey("roads", Survey("area", area=_ring(7)))
+    with pytest.raises(SurveyError) as err:
+        two_villages.set_survey("buildings", Survey("area", area=_ring(8)))
+    assert "more than 8 vertices" in str(err.value) and "顶点超过 8 个" in err.value.text("zh")
+    # an import carrying the declaration is refused whole: no feature, no declaration
+    with pytest.raises(SurveyError):
+        two_villages.insert_many("roads", [road()], survey=Survey("area", area=_ring(50)))
+    fresh = reopened(two_villages)
+    assert fresh.survey("buildings") == Survey() and fresh.survey("roads").area == _ring(7)
+    assert fresh.count("roads") == 0 and len(two_villages.changes()) == before + 1
+
+
+def test_an_undo_restores_an_area_accepted_before_the_bound_was_lowered(two_villages: LayerStore):
+    two_villages.set_survey("roads", Survey("area", area=_ring(50)))
+    two_villages.set_survey("roads", Survey("all"))
+    two_villages.max_vertices = 8
+    two_villages.undo()  # what was accepted is not lost because the server's bound changed since
+    assert reopened(two_villages).survey("roads").area == _ring(50)
+    # reading a stored declaration never applies the bound (the file may come from a server with a larger one)
+    assert Survey.from_json({"scope": "area", "area": _ring(50)}).area == _ring(50)
+    with pytest.raises(SurveyError):
+        Survey.from_json({"scope": "area", "area": _ring(50)}, max_vertices=8)
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ async def put_survey(layer: str, request: Request, store: StoreDep, settings: Se
     lang = lang_of(request, settings)
     store.spec(layer)
     versions = parse_if_match(request, settings)
-    survey = _declaration(await json_body(request))
+    survey = _declaration(await json_body(request), settings.max_vertices)
     current = await run_in_threadpool(store.survey, layer)
     expected: str | None = None
     if versions is not None:
@@ -82,7 +82,7 @@ async def put_survey(layer: str, request: Request, store: StoreDep, settings: Se
     return _response(layer, survey, request, lang, change)
 
 
-def _declaration(body: Any) -> Survey:
+def _declaration(body: Any, max_vertices: int) -> Survey:
     """The PUT body as a declaration; SurveyError (422) naming the problem.
 
     Stricter than a layer file's member: ``villages`` and ``area`` appear only with their own scope, as the
@@ -93,7 +93,7 @@ def _declaration(body: Any) -> Survey:
         for member in ("villages", "area"):
             if member in body and scope != member:
                 raise SurveyError(f"'{member}' goes with scope '{member}'", f"{member} 仅用于 scope 为 {member} 时")
-    return Survey.from_json(body)
+    return Survey.from_json(body, max_vertices)
 
 
 def _declaration_schema() -> dict[str, Any]:

@@ -6,6 +6,7 @@ village 1, facility-2 in village 2, facility-3 in village 3.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,25 @@ def test_only_planners_write_and_bad_declarations_are_422(client: TestClient, gr
     assert "12位" in r.json()["detail"]
     assert client.put("/collections/roads/survey", content=b"{", headers=PLANNER).status_code == 400
     assert layer_bytes(grid_dir) == files
+
+
+def test_an_area_beyond_the_vertex_bound_is_422_before_shapely_sees_it(
+    client: TestClient, grid_state: Callable[[], object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = grid_state()
+    ring = [[110 + k * 1e-6, 29 + (k % 2) * 1e-6] for k in range(120_000)]
+    body = {"scope": "area", "area": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("shapely built a geometry the vertex bound should have refused")
+
+    monkeypatch.setattr("shapely.geometry.shape", never)
+    r = client.put("/collections/buildings/survey", json=body, headers=PLANNER)
+    assert r.status_code == 422, r.text
+    assert "顶点超过 100000 个" in r.json()["detail"]
+    r = client.put("/collections/buildings/survey?lang=en", json=body, headers=PLANNER)
+    assert "more than 100000 vertices" in r.json()["detail"]
+    assert grid_state() == state
 
 
 def test_residential_area_declaration_round_trips(client: TestClient) -> None:
