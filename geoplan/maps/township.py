@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -51,9 +52,10 @@ class TownshipMaps:
     def overview(self) -> folium.Map:
         return build_overview_map(self.frames, self.store.catalogue, **self._common())
 
-    def gaps(self) -> folium.Map:
+    def gaps(self, proposal: Mapping[str, Any] | None = None) -> folium.Map:
+        """The gap map; ``proposal`` (a budget plan's projects) is drawn as its own layer when given."""
         baseline, plan = self.results
-        return build_gap_map(self.frames, baseline, plan, self.store.catalogue, **self._common())
+        return build_gap_map(self.frames, baseline, plan, self.store.catalogue, proposal=proposal, **self._common())
 
     def village(self, code: str) -> folium.Map:
         baseline, plan = self.results

@@ -111,12 +111,13 @@ def test_serve_behind_a_reverse_proxy_prefix(grid_dir: Path) -> None:
         assert health is not None and health.status_code == 200
         landing = httpx.get(base + "/", headers={"X-Forwarded-Proto": "https"}, timeout=10).json()
         assert {link["href"] for link in landing["links"]} >= {f"https://127.0.0.1:{port}/geoplan/api"}
-        page = httpx.get(f"{base}/maps/overview", timeout=120)
-        assert page.status_code == 200
-        scripts = re.findall(r'<script[^>]+src="([^"]+)"', page.text)
-        assert scripts and all(s.startswith("/geoplan/static/") for s in scripts), scripts
-        for src in scripts:  # what nginx forwards after stripping the prefix
-            assert httpx.get(base + src.removeprefix("/geoplan"), timeout=10).status_code == 200, src
+        for path in ("/maps/overview", "/maps/gaps", "/maps/plan?budget=100"):
+            page = httpx.get(base + path, timeout=120)
+            assert page.status_code == 200, path
+            scripts = re.findall(r'<script[^>]+src="([^"]+)"', page.text)
+            assert scripts and all(s.startswith("/geoplan/static/") for s in scripts), (path, scripts)
+            for src in scripts:  # what nginx forwards after stripping the prefix
+                assert httpx.get(base + src.removeprefix("/geoplan"), timeout=10).status_code == 200, src
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=15)

@@ -43,7 +43,10 @@ BasemapQuery = Annotated[
 LangQuery = Annotated[str | None, Query(pattern="^(zh|en)$", description="Label language")]
 
 
-def _maps(request: Request, store: StoreDep, settings: Settings, basemap: str | None, lang: str | None) -> TownshipMaps:
+def township_maps(
+    request: Request, store: StoreDep, settings: Settings, basemap: str | None, lang: str | None
+) -> TownshipMaps:
+    """The township's maps as this server shows them: detail layers by bbox from the API, the held analyses."""
     if lang is not None:
         settings = settings.with_overrides(lang=lang)
     # Detail layers (building footprints) are loaded by bounding box from this API as the planner pans.
@@ -59,7 +62,8 @@ def _assets_dir(settings: Settings) -> Path:
     return find_assets_dir(settings.assets_dir)
 
 
-def _page(m: object, maps: TownshipMaps, request: Request, drawing: bool) -> Page:
+def map_page(m: object, maps: TownshipMaps, request: Request, drawing: bool) -> Page:
+    """A built map as the served page: asset URLs (and the drawing panel's API) under the request's root path."""
     # behind a reverse proxy under a prefix (geoplan serve --root-path /geoplan) every URL carries the prefix
     root = str(request.scope.get("root_path", "")).rstrip("/")
     if drawing:
@@ -91,8 +95,8 @@ async def overview_map(
     """Township overview map with the drawing panel (planners save new features through the API)."""
 
     def build() -> Page:
-        maps = _maps(request, store, settings, basemap, lang)
-        return _page(maps.overview(), maps, request, drawing=True)
+        maps = township_maps(request, store, settings, basemap, lang)
+        return map_page(maps.overview(), maps, request, drawing=True)
 
     return await _cached(request, store, settings, build, basemap, lang)
 
@@ -109,8 +113,8 @@ async def gap_map(
     """Villages coloured by composite score or one indicator, baseline or plan."""
 
     def build() -> Page:
-        maps = _maps(request, store, settings, basemap, lang)
-        return _page(maps.gaps(), maps, request, drawing=False)
+        maps = township_maps(request, store, settings, basemap, lang)
+        return map_page(maps.gaps(), maps, request, drawing=False)
 
     return await _cached(request, store, settings, build, basemap, lang)
 
@@ -120,7 +124,7 @@ async def gap_map_catchments(request: Request, store: StoreDep, settings: Settin
     """The gap map's catchment targets (the served page asks when its catchment layer is first shown)."""
 
     def build() -> Page:
-        maps = _maps(request, store, settings, None, None)
+        maps = township_maps(request, store, settings, None, None)
         baseline, plan = maps.results
         body = catchment_layers(maps.frames, baseline.standards, ["baseline", "plan"])
         return Page(dumps(body).encode("utf-8"), "application/json")
@@ -133,7 +137,7 @@ async def gap_map_tables(request: Request, store: StoreDep, settings: SettingsDe
     """Every village's indicator table as the gap map's popups show it (asked for at the first popup)."""
 
     def build() -> Page:
-        maps = _maps(request, store, settings, None, None)
+        maps = township_maps(request, store, settings, None, None)
         baseline, plan = maps.results
         body = gap_tables({"baseline": baseline, "plan": plan}, baseline.standards.keys)
         return Page(dumps(body).encode("utf-8"), "application/json")
@@ -146,7 +150,7 @@ def _uncovered(request: Request, store: LayerStore, settings: Settings) -> Compa
     version = data_version(store, settings)
     held = getattr(request.app.state, "gap_uncovered", None)
     if held is None or held[0] != version:
-        maps = _maps(request, store, settings, None, None)
+        maps = township_maps(request, store, settings, None, None)
         baseline, plan = maps.results
         held = (version, uncovered_points({"baseline": baseline, "plan": plan}, baseline.standards.keys))
         request.app.state.gap_uncovered = held
@@ -195,8 +199,8 @@ async def village_map(
     """One village zoomed in, with its projects and indicator table."""
 
     def build() -> Page:
-        maps = _maps(request, store, settings, basemap, lang)
-        return _page(maps.village(code), maps, request, drawing=True)  # VillageNotFound → 404 via the error table
+        maps = township_maps(request, store, settings, basemap, lang)
+        return map_page(maps.village(code), maps, request, drawing=True)  # VillageNotFound → 404 via the error table
 
     return await _cached(request, store, settings, build, basemap, lang)
 

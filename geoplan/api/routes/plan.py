@@ -1,4 +1,9 @@
-"""The budget plan: ``GET /plan`` proposes, ``POST /plan/accept`` writes it (one change), ``/maps/plan`` shows it."""
+"""The budget plan: ``GET /plan`` proposes, ``POST /plan/accept`` writes it (one change), ``/maps/plan`` shows it.
+
+A proposal is a pure function of the data and the query, and costs a whole plan (seconds at county scale), so both
+GETs are served from the page cache keyed by data version and the resolved options: the same question asked again,
+or by several readers at once, is answered once until a write changes the data.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import math
 import re
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +21,7 @@ from geoplan.api.analysis_model import analysis_model
 from geoplan.api.deps import PlannerDep, ReaderDep, SettingsDep, StoreDep
 from geoplan.api.formats import JSON, json_response, lang_of
 from geoplan.api.items_query import reject_unknown, single
+from geoplan.api.pagecache import Page, cached_page
 from geoplan.api.problems import PROBLEM_JSON, ApiProblem, bad_request
 from geoplan.config import Settings
 from geoplan.layers import Catalogue, LayerStore
@@ -70,6 +77,12 @@ def _propose(store: LayerStore, settings: Settings, request: Request, opts: dict
     )  # fmt: skip
 
 
+def _variant(opts: dict[str, Any], lang: str) -> tuple[object, ...]:
+    """The resolved options as a cache key: ``budget=500`` and ``budget=500.0`` are one proposal."""
+    themes = tuple(sorted(set(opts["themes"]))) if opts["themes"] else None
+    return (opts["budget"], opts["year"], themes, opts["distance"], opts["only"], lang)
+
+
 def _document(p: Any) -> dict[str, Any]:
     from geoplan.analysis.plan import proposal_collection
 
@@ -90,8 +103,11 @@ async def propose(request: Request, store: StoreDep, settings: SettingsDep, _: R
     """The projects that newly cover the most weighted households within the budget, and the villages after."""
     opts = _options(request, store.catalogue)
     lang = lang_of(request, settings)
-    p = await run_in_threadpool(_propose, store, settings, request, opts, lang)
-    return json_response(_document(p))
+
+    def build() -> Page:
+        return Page(orjson.dumps(_document(_propose(store, settings, request, opts, lang))), JSON)
+
+    return await cached_page(request, store, settings, build, variant=_variant(opts, lang))
 
 
 @router.post("/plan/accept")
@@ -116,24 +132,18 @@ async def accept(request: Request, store: StoreDep, settings: SettingsDep, who: 
 async def proposal_map(request: Request, store: StoreDep, settings: SettingsDep, _: ReaderDep) -> Response:
     """The gap map with the proposal as its own layer."""
     from geoplan.analysis.plan import proposal_collection
-    from geoplan.maps.gap import build_gap_map
-    from geoplan.maps.save import render_html
+    from geoplan.api.routes.maps import map_page, township_maps
 
     opts = _options(request, store.catalogue)
     lang = lang_of(request, settings)
 
-    def build() -> str:
+    def build() -> Page:
         p = _propose(store, settings, request, opts, lang)
-        model = analysis_model(request)
-        m = build_gap_map(
-            store.frames(), model.result("baseline"), model.result("plan"), store.catalogue,
-            basemap=settings.basemap, lang=lang, proposal=proposal_collection(p),  # type: ignore[arg-type]
-        )  # fmt: skip
-        from geoplan.maps.assets import LIVE_BASE_URL
+        # the served gap map (detail by bbox, assets under the root path) with the proposal as its own layer
+        maps = township_maps(request, store, settings, None, lang)
+        return map_page(maps.gaps(proposal=proposal_collection(p)), maps, request, drawing=False)
 
-        return render_html(m, LIVE_BASE_URL)
-
-    return HTMLResponse(await run_in_threadpool(build))
+    return await cached_page(request, store, settings, build, variant=_variant(opts, lang))
 
 
 def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:
@@ -155,6 +165,7 @@ def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/problem"}}},
     }
     obj = {"type": "object"}
+    etag = {"ETag": {"description": "Data version and options; send as If-None-Match", "schema": {"type": "string"}}}
     return {
         "/plan": {
             "get": {
@@ -162,7 +173,8 @@ def openapi_paths(catalogue: Catalogue) -> dict[str, Any]:
                 "tags": ["plan"],
                 "parameters": params,
                 "responses": {
-                    "200": {"description": "The proposal", "content": {JSON: {"schema": obj}}},
+                    "200": {"description": "The proposal", "headers": etag, "content": {JSON: {"schema": obj}}},
+                    "304": {"description": "Not modified: the data and the options are as when the ETag was sent"},
                     "400": problem,
                 },  # fmt: skip
             }

@@ -53,3 +53,38 @@ def test_proposal_map(client: TestClient) -> None:
     r = client.get("/maps/plan", params={"budget": 100})
     assert r.status_code == 200 and "规划方案(预算100万元)" in r.text
     assert client.get("/maps/plan", params={"budget": "x"}).status_code == 400
+
+
+def test_a_proposal_is_planned_once_per_data_version(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GET /plan and /maps/plan cost a whole plan: asked again they come from the page cache (304 on
+    If-None-Match), and the next request after a write plans again on the new data."""
+    import geoplan.analysis.plan as planning
+
+    runs: list[float] = []
+    real = planning.plan
+
+    def counted(*args: object, **kwargs: object) -> object:
+        runs.append(args[2])  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(planning, "plan", counted)
+    first = client.get("/plan", params={"budget": 100, "year": 2026})
+    assert first.status_code == 200 and runs == [100]
+    # the same options spelled differently are the same proposal
+    again = client.get("/plan", params={"year": "2026", "budget": "100.0"})
+    assert again.content == first.content and runs == [100]
+    assert (
+        client.get(
+            "/plan", params={"budget": 100, "year": 2026}, headers={"If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    assert client.get("/plan", params={"budget": 50, "year": 2026}).status_code == 200 and runs == [100, 50]
+    page = client.get("/maps/plan", params={"budget": 100})
+    assert client.get("/maps/plan", params={"budget": 100}).text == page.text and runs == [100, 50, 100]
+    # accepting writes the proposal: the same question now plans again, on data that holds it
+    accepted = client.post("/plan/accept", params={"budget": 100, "year": 2026}, headers=PLANNER)
+    assert accepted.status_code == 201 and len(runs) == 4
+    after = client.get("/plan", params={"budget": 100, "year": 2026})
+    assert after.status_code == 200 and len(runs) == 5 and after.headers["ETag"] != first.headers["ETag"]
+    assert after.json()["features"] != first.json()["features"]
